@@ -1,0 +1,17 @@
+export * from './decider/commandHandler.js';
+export * from './decider/decider.js';
+export * from './decider/givenWhenThen.js';
+export * from './migrations/kernelMigrations.js';
+export * from './migrations/migrations.js';
+export * from './postgres/pgEventStore.js';
+export { quoteIdent, schemasOf } from './postgres/sql.js';
+export * from './store/types.js';
+export * from './deadLetters/deadLetters.js';
+export * from './projections/asyncProjector.js';
+export { readCheckpoint } from './projections/checkpoints.js';
+export * from './projections/inline.js';
+export { projectBatch } from './projections/projectBatch.js';
+export * from './projections/projection.js';
+export * from './projections/rebuild.js';
+export * from './projections/retryDeadLetter.js';
+export { backoffDelay, HandlerError, isPoisonError } from './retry/backoff.js';

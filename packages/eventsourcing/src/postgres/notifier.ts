@@ -1,0 +1,74 @@
+import type { Pool, PoolClient } from 'pg';
+import { quoteIdent } from './sql.js';
+
+/**
+ * One LISTEN connection per store, shared by every subscriber in the process. Notifications
+ * only wake readers early; readers still poll, because a late commit of another transaction
+ * (or a lost connection) sends nothing they can rely on.
+ */
+export class PgNotifier {
+  private client: PoolClient | undefined;
+  private connecting: Promise<void> | undefined;
+  private waiters = new Set<() => void>();
+  private closed = false;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly channel: string,
+  ) {}
+
+  /** Resolves on the next notification or after `timeoutMs`, whichever comes first. */
+  async wait(timeoutMs: number): Promise<void> {
+    if (!this.closed) this.listen().catch(() => undefined);
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.waiters.add(done);
+    });
+  }
+
+  /** Wakes every waiter now (used by stop()). */
+  wakeAll(): void {
+    for (const waiter of [...this.waiters]) waiter();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.wakeAll();
+    await this.connecting?.catch(() => undefined);
+    const client = this.client;
+    this.client = undefined;
+    if (client) {
+      await client.query(`UNLISTEN ${quoteIdent(this.channel)}`).catch(() => undefined);
+      client.release();
+    }
+  }
+
+  private listen(): Promise<void> {
+    if (this.client) return Promise.resolve();
+    this.connecting ??= this.connect().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  private async connect(): Promise<void> {
+    const client = await this.pool.connect();
+    if (this.closed) {
+      client.release();
+      return;
+    }
+    client.on('notification', () => this.wakeAll());
+    client.on('error', () => {
+      // Drop the broken connection; the next wait() listens again and polling covers the gap.
+      if (this.client === client) this.client = undefined;
+      client.release(true);
+    });
+    await client.query(`LISTEN ${quoteIdent(this.channel)}`);
+    this.client = client;
+  }
+}

@@ -1,0 +1,172 @@
+import { ConcurrencyError, ConflictError } from '@ledgerline/contracts';
+import { dropServiceSchemas, testPool, uniqueServiceName } from '@ledgerline/testing';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrateService } from '../migrations/kernelMigrations.js';
+import type { RecordedEvent } from '../store/types.js';
+import { PostgresEventStore } from './pgEventStore.js';
+
+const service = uniqueServiceName('store');
+let pool: pg.Pool;
+let store: PostgresEventStore;
+
+beforeAll(async () => {
+  pool = await testPool(20);
+  await migrateService(pool, service);
+  store = new PostgresEventStore({ pool, service, pollIntervalMs: 50 });
+});
+
+afterAll(async () => {
+  await store.close();
+  await dropServiceSchemas(pool, service);
+  await pool.end();
+});
+
+const event = (n: number) => ({ type: 'Counted', data: { n } });
+
+describe('PostgresEventStore append', () => {
+  it('numbers events per stream and returns the next expected version', async () => {
+    const first = await store.append('counter-a', [event(1), event(2)], { expectedVersion: 'no_stream' });
+    expect(first.nextExpectedVersion).toBe(2);
+    const second = await store.append('counter-a', [event(3)], { expectedVersion: 2 });
+    expect(second.events.map((e) => e.streamPosition)).toEqual([3]);
+    const read = await store.readStream('counter-a');
+    expect(read.map((e) => [e.streamPosition, (e.data as { n: number }).n])).toEqual([
+      [1, 1],
+      [2, 2],
+      [3, 3],
+    ]);
+    expect(read[0]!.streamId).toBe('counter-a');
+    expect(new Date(read[0]!.occurredAt).getTime()).toBeGreaterThan(0);
+  });
+
+  it('rejects a stale, a future and a no_stream expected version with ConcurrencyError', async () => {
+    await store.append('counter-b', [event(1)], { expectedVersion: 'no_stream' });
+    await expect(store.append('counter-b', [event(2)], { expectedVersion: 'no_stream' })).rejects.toBeInstanceOf(
+      ConcurrencyError,
+    );
+    await expect(store.append('counter-b', [event(2)], { expectedVersion: 5 })).rejects.toMatchObject({
+      code: 'CONFLICT',
+      details: { streamId: 'counter-b', expectedVersion: 5, actualVersion: 1, reason: 'concurrency' },
+    });
+    expect(await store.streamVersion('counter-b')).toBe(1);
+  });
+
+  it("appends at the head with 'any', even under contention", async () => {
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) => store.append('counter-any', [event(i)], { expectedVersion: 'any' })),
+    );
+    const read = await store.readStream('counter-any');
+    expect(read.map((e) => e.streamPosition)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  });
+
+  it('lets exactly one of N concurrent appends at the same version win, leaving nothing half-written', async () => {
+    await store.append('counter-race', [event(0)], { expectedVersion: 'no_stream' });
+    const attempts = await Promise.allSettled(
+      Array.from({ length: 16 }, (_, i) =>
+        store.append('counter-race', [event(i), event(i + 100)], { expectedVersion: 1 }),
+      ),
+    );
+    const won = attempts.filter((a) => a.status === 'fulfilled');
+    const lost = attempts.filter((a): a is PromiseRejectedResult => a.status === 'rejected');
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(15);
+    for (const failure of lost) expect(failure.reason).toBeInstanceOf(ConcurrencyError);
+    const read = await store.readStream('counter-race');
+    expect(read.map((e) => e.streamPosition)).toEqual([1, 2, 3]);
+  });
+
+  it('treats a reused event id as a duplicate, not a new event', async () => {
+    const id = '01900000-0000-7000-8000-000000000001';
+    await store.append('counter-dup', [{ ...event(1), id }], { expectedVersion: 'no_stream' });
+    await expect(store.append('counter-dup2', [{ ...event(1), id }], { expectedVersion: 'any' })).rejects.toMatchObject(
+      { code: 'CONFLICT', details: { reason: 'duplicate_event' } },
+    );
+  });
+});
+
+describe('reservations', () => {
+  it('holds a value for one stream across streams, in the append transaction', async () => {
+    const email = { scope: 'email', value: `a-${service}@example.com` };
+    await store.append('account-1', [event(1)], { expectedVersion: 'no_stream', reserve: [email] });
+    const clash = store.append('account-2', [event(1)], { expectedVersion: 'no_stream', reserve: [email] });
+    await expect(clash).rejects.toBeInstanceOf(ConflictError);
+    await expect(clash).rejects.toMatchObject({ details: { reason: 'reserved', scope: 'email' } });
+    // The failed append wrote nothing.
+    expect(await store.streamVersion('account-2')).toBe(0);
+    // Releasing lets another stream claim it.
+    await store.append('account-1', [event(2)], { expectedVersion: 1, release: [email] });
+    await store.append('account-2', [event(1)], { expectedVersion: 'no_stream', reserve: [email] });
+    expect(await store.streamVersion('account-2')).toBe(1);
+  });
+
+  it('does not claim the value when the append itself fails', async () => {
+    const email = { scope: 'email', value: `b-${service}@example.com` };
+    await store.append('account-3', [event(1)], { expectedVersion: 'no_stream' });
+    await expect(
+      store.append('account-3', [event(2)], { expectedVersion: 'no_stream', reserve: [email] }),
+    ).rejects.toBeInstanceOf(ConcurrencyError);
+    await store.append('account-4', [event(1)], { expectedVersion: 'no_stream', reserve: [email] });
+  });
+});
+
+describe('readAll and subscribe', () => {
+  it('never skips an event whose transaction started earlier but commits later', async () => {
+    const seen: RecordedEvent[] = [];
+    const head = (await readEverything()).at(-1);
+    const errors: unknown[] = [];
+    const subscription = store.subscribe({
+      after: head ? { transactionId: head.transactionId, globalPosition: head.globalPosition } : undefined,
+      batchSize: 10,
+      onBatch: async (events) => {
+        seen.push(...events);
+      },
+      onError: (error) => errors.push(error),
+    });
+
+    // A slow writer takes its transaction id and global position first, then stalls.
+    const slow = await pool.connect();
+    await slow.query('BEGIN');
+    await store.appendWith(slow, 'late-1', [event(1)], { expectedVersion: 'no_stream' });
+    // Faster writers commit after it started.
+    await store.append('fast-1', [event(2)], { expectedVersion: 'no_stream' });
+    await store.append('fast-2', [event(3)], { expectedVersion: 'no_stream' });
+    await new Promise((r) => setTimeout(r, 300));
+    // Nothing past the open transaction may be delivered yet, or the late event would be skipped.
+    expect(seen.map((e) => e.streamId)).toEqual([]);
+    await slow.query('COMMIT');
+    slow.release();
+
+    await waitUntil(() => seen.length >= 3);
+    await subscription.stop();
+    expect(errors).toEqual([]);
+    expect(seen.map((e) => e.streamId)).toEqual(['late-1', 'fast-1', 'fast-2']);
+  });
+
+  it('reads the whole log in batches without gaps or repeats', async () => {
+    const all = await readEverything();
+    const ids = all.map((e) => e.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    const viaSmallBatches: string[] = [];
+    let after: RecordedEvent | undefined;
+    for (;;) {
+      const batch = await store.readAll({ after, maxCount: 3 });
+      if (batch.length === 0) break;
+      viaSmallBatches.push(...batch.map((e) => e.id));
+      after = batch.at(-1);
+    }
+    expect(viaSmallBatches).toEqual(ids);
+  });
+});
+
+async function readEverything(): Promise<RecordedEvent[]> {
+  return store.readAll({ maxCount: 100_000 });
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
