@@ -39,7 +39,8 @@ const table = (service: string) => `${quoteIdent(schemasOf(service).eventStore)}
 /** Describes an error for a dead letter: its name and message (and its cause's). */
 export const describeError = (error: unknown): string => {
   if (!(error instanceof Error)) return String(error);
-  const cause = error.cause instanceof Error ? ` (caused by ${error.cause.name}: ${error.cause.message})` : '';
+  const cause =
+    error.cause instanceof Error ? ` (caused by ${error.cause.name}: ${error.cause.message})` : '';
   return `${error.name}: ${error.message}${cause}`;
 };
 

@@ -46,7 +46,12 @@ export async function handleCommand<Command, Event extends DomainEvent, State, C
         meta: options.meta,
         ...options.reservations?.(events, state),
       });
-      return { events, state: next, nextExpectedVersion: result.nextExpectedVersion, recorded: result.events };
+      return {
+        events,
+        state: next,
+        nextExpectedVersion: result.nextExpectedVersion,
+        recorded: result.events,
+      };
     } catch (error) {
       if (!(error instanceof ConcurrencyError) || attempt >= (options.retries ?? 0)) throw error;
     }

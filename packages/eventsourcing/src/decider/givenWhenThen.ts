@@ -10,11 +10,16 @@ type ErrorClass = abstract new (...args: never[]) => Error;
  *   given([registered, verified]).when(verifyEmail).thenThrows(IllegalStateError);
  */
 export const deciderSpec =
-  <Command, Event, State, Context>(decider: Decider<Command, Event, State, Context>, context: () => Context) =>
+  <Command, Event, State, Context>(
+    decider: Decider<Command, Event, State, Context>,
+    context: () => Context,
+  ) =>
   (given: Event[]) => ({
     when: (command: Command) => {
-      const run = () => decider.decide(command, given.reduce(decider.evolve, decider.initialState()), context());
+      const run = () =>
+        decider.decide(command, given.reduce(decider.evolve, decider.initialState()), context());
       return {
+        // biome-ignore lint/suspicious/noThenProperty: the given/when/then vocabulary of CONVENTIONS.md; never awaited.
         then(expected: Event[]): void {
           const actual = run();
           const a = JSON.stringify(actual);

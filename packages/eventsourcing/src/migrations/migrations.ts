@@ -60,7 +60,11 @@ interface AppliedRow {
  * search_path set to the schema, recorded in `<schema>._prisma_migrations` like Prisma does.
  * An advisory lock serialises concurrent migrators of the same schema.
  */
-export async function applyMigrations(pool: Pool, schema: string, migrations: Migration[]): Promise<MigrationReport> {
+export async function applyMigrations(
+  pool: Pool,
+  schema: string,
+  migrations: Migration[],
+): Promise<MigrationReport> {
   const client = await pool.connect();
   const lockKey = `ledgerline:migrate:${schema}`;
   try {

@@ -22,7 +22,11 @@ export interface AppendStatement {
 /** Builds the append statement for an expected version; named so Postgres plans it once. */
 export function appendStatement(table: string, schema: string, expected: ExpectedVersion): AppendStatement {
   if (expected === 'no_stream') {
-    return { name: `${schema}:append:new`, text: insertFrom(table, '$3::int', 'WHERE $3::int = 0'), baseVersion: 0 };
+    return {
+      name: `${schema}:append:new`,
+      text: insertFrom(table, '$3::int', 'WHERE $3::int = 0'),
+      baseVersion: 0,
+    };
   }
   if (expected === 'any') {
     const head = `(SELECT coalesce(max(stream_version), 0) FROM ${table} WHERE stream_id = $1 AND $3::int = 0)`;

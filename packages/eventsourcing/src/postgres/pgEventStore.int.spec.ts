@@ -42,9 +42,9 @@ describe('PostgresEventStore append', () => {
 
   it('rejects a stale, a future and a no_stream expected version with ConcurrencyError', async () => {
     await store.append('counter-b', [event(1)], { expectedVersion: 'no_stream' });
-    await expect(store.append('counter-b', [event(2)], { expectedVersion: 'no_stream' })).rejects.toBeInstanceOf(
-      ConcurrencyError,
-    );
+    await expect(
+      store.append('counter-b', [event(2)], { expectedVersion: 'no_stream' }),
+    ).rejects.toBeInstanceOf(ConcurrencyError);
     await expect(store.append('counter-b', [event(2)], { expectedVersion: 5 })).rejects.toMatchObject({
       code: 'CONFLICT',
       details: { streamId: 'counter-b', expectedVersion: 5, actualVersion: 1, reason: 'concurrency' },
@@ -54,7 +54,9 @@ describe('PostgresEventStore append', () => {
 
   it("appends at the head with 'any', even under contention", async () => {
     await Promise.all(
-      Array.from({ length: 10 }, (_, i) => store.append('counter-any', [event(i)], { expectedVersion: 'any' })),
+      Array.from({ length: 10 }, (_, i) =>
+        store.append('counter-any', [event(i)], { expectedVersion: 'any' }),
+      ),
     );
     const read = await store.readStream('counter-any');
     expect(read.map((e) => e.streamPosition)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
@@ -79,9 +81,9 @@ describe('PostgresEventStore append', () => {
   it('treats a reused event id as a duplicate, not a new event', async () => {
     const id = '01900000-0000-7000-8000-000000000001';
     await store.append('counter-dup', [{ ...event(1), id }], { expectedVersion: 'no_stream' });
-    await expect(store.append('counter-dup2', [{ ...event(1), id }], { expectedVersion: 'any' })).rejects.toMatchObject(
-      { code: 'CONFLICT', details: { reason: 'duplicate_event' } },
-    );
+    await expect(
+      store.append('counter-dup2', [{ ...event(1), id }], { expectedVersion: 'any' }),
+    ).rejects.toMatchObject({ code: 'CONFLICT', details: { reason: 'duplicate_event' } });
   });
 });
 

@@ -166,7 +166,10 @@ export class PostgresEventStore implements EventStore {
         throw await this.concurrencyError(db, streamId, expected);
       }
       if (isPgError(error, PG_UNIQUE_VIOLATION) && error.constraint === 'events_event_id_key') {
-        throw new ConflictError('an event with this id is already stored', { streamId, reason: 'duplicate_event' });
+        throw new ConflictError('an event with this id is already stored', {
+          streamId,
+          reason: 'duplicate_event',
+        });
       }
       throw error;
     }

@@ -11,5 +11,8 @@ export const schemasOf = (service: string) => {
 /** Postgres error codes the kernel reacts to. */
 export const PG_UNIQUE_VIOLATION = '23505';
 
-export const isPgError = (error: unknown, code: string): error is Error & { code: string; constraint?: string } =>
+export const isPgError = (
+  error: unknown,
+  code: string,
+): error is Error & { code: string; constraint?: string } =>
   typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;

@@ -76,16 +76,20 @@ export class AsyncProjector {
       let client: PoolClient | undefined;
       try {
         client = await this.options.pool.connect();
+        // A dropped connection surfaces as an 'error' event too; the failing query handles it.
+        client.on('error', ignoreConnectionError);
         await this.serve(client);
         failures = 0;
       } catch (error) {
         // The connection broke (or the database went away): reconnect with backoff.
         this.options.onError?.(error);
+        client?.off('error', ignoreConnectionError);
         client?.release(true);
         client = undefined;
         this.state = 'standby';
         await sleep(backoffDelay(++failures, this.options.retryBaseDelayMs ?? 100, 5000));
       } finally {
+        client?.off('error', ignoreConnectionError);
         client?.release();
       }
     }
@@ -125,7 +129,9 @@ export class AsyncProjector {
         if (!isPoisonError(error)) throw error;
         this.options.onError?.(error);
         if (attempt < maxAttempts) {
-          await sleep(backoffDelay(attempt, this.options.retryBaseDelayMs ?? 100, this.options.retryMaxDelayMs ?? 5000));
+          await sleep(
+            backoffDelay(attempt, this.options.retryBaseDelayMs ?? 100, this.options.retryMaxDelayMs ?? 5000),
+          );
           continue;
         }
         if (events.length === 0) throw error;
@@ -163,7 +169,12 @@ export class AsyncProjector {
     return events;
   }
 
-  private async park(client: PoolClient, event: RecordedEvent, error: unknown, attempts: number): Promise<void> {
+  private async park(
+    client: PoolClient,
+    event: RecordedEvent,
+    error: unknown,
+    attempts: number,
+  ): Promise<void> {
     await client.query('BEGIN');
     await lockReadModelShared(client, this.options.service);
     await parkDeadLetter(client, this.options.service, {
@@ -180,3 +191,5 @@ export class AsyncProjector {
     await client.query('COMMIT');
   }
 }
+
+const ignoreConnectionError = (): void => undefined;

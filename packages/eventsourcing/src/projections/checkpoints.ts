@@ -12,7 +12,9 @@ export async function readCheckpoint(db: Db, schema: string, projection: string)
     [projection],
   );
   const row = rows[0];
-  return row ? { transactionId: Number(row.transaction_id), globalPosition: Number(row.global_position) } : START;
+  return row
+    ? { transactionId: Number(row.transaction_id), globalPosition: Number(row.global_position) }
+    : START;
 }
 
 /** Stores checkpoints for several projections in one statement. */

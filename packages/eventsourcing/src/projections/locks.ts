@@ -22,5 +22,8 @@ export async function tryLockWorker(client: PoolClient, service: string, worker:
 }
 
 export async function unlockWorker(client: PoolClient, service: string, worker: string): Promise<void> {
-  await client.query(`SELECT pg_advisory_unlock(hashtext($1), hashtext($2))`, [`ll-worker:${service}`, worker]);
+  await client.query(`SELECT pg_advisory_unlock(hashtext($1), hashtext($2))`, [
+    `ll-worker:${service}`,
+    worker,
+  ]);
 }

@@ -21,8 +21,9 @@ export interface Projection<Doc extends ReadModelDocument = ReadModelDocument> {
 }
 
 /** Identity function that checks a projection's shape at compile time. */
-export const defineProjection = <Doc extends ReadModelDocument>(projection: Projection<Doc>): Projection<Doc> =>
-  projection;
+export const defineProjection = <Doc extends ReadModelDocument>(
+  projection: Projection<Doc>,
+): Projection<Doc> => projection;
 
 export const handles = (projection: Projection, event: RecordedEvent): boolean =>
   projection.canHandle.includes(event.type);

@@ -18,7 +18,7 @@ export async function retryProjectionDeadLetter(
   projections: Projection[],
 ): Promise<boolean> {
   const letter = await getDeadLetter(pool, service, id);
-  if (!letter || letter.sourceKind !== 'projection') throw new NotFoundError(`no projection dead letter ${id}`);
+  if (letter?.sourceKind !== 'projection') throw new NotFoundError(`no projection dead letter ${id}`);
   const projection = projections.find((p) => p.name === letter.sourceName);
   if (!projection) throw new NotFoundError(`projection ${letter.sourceName} is not registered in ${service}`);
   const client = await pool.connect();

@@ -24,7 +24,8 @@ async function shapeOf(db: Db, schema: string, table: string, key: string): Prom
     [schema, table],
   );
   const keyColumn = rows.find((r) => r.name === key);
-  if (!keyColumn) throw new Error(`read-model table ${schema}.${table} with key column "${key}" does not exist`);
+  if (!keyColumn)
+    throw new Error(`read-model table ${schema}.${table} with key column "${key}" does not exist`);
   const shape = { columns: rows.map((r) => r.name), keyType: keyColumn.type };
   shapes.set(cacheKey, shape);
   return shape;

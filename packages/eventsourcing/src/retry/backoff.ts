@@ -11,7 +11,8 @@ export const sleep = (ms: number): Promise<void> => new Promise((resolve) => set
  */
 export const isPoisonError = (error: unknown): boolean => {
   const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code.startsWith('22') || code.startsWith('23');
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code))
+    return code.startsWith('22') || code.startsWith('23');
   return (error as { poison?: unknown } | null)?.poison === true;
 };
 
@@ -23,6 +24,8 @@ export class HandlerError extends Error {
     readonly messageId: string,
     cause: unknown,
   ) {
-    super(`handler failed on ${messageId}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(`handler failed on ${messageId}: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
   }
 }

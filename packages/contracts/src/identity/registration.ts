@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { defineCommand, defineEvent } from '../contract.js';
+
+/** The service that owns accounts, sessions and the JWKS. */
+export const IDENTITY = 'identity';
+
+// RFC 5321 caps an address at 254 characters; longer input is garbage or an attack, not an e-mail.
+const emailSchema = z.email().max(254);
+// Display names are shown in UIs and e-mails; surrounding whitespace is never meaningful.
+const displayNameSchema = z.string().trim().min(1).max(100);
+
+/** RegisterUser request. The password policy (length, breach list) is enforced by identity, not here. */
+export const registerUserRequestSchema = z.object({
+  email: emailSchema,
+  password: z.string().min(1),
+  displayName: displayNameSchema,
+});
+export type RegisterUserRequest = z.infer<typeof registerUserRequestSchema>;
+
+/** RegisterUser reply data. */
+export const registerUserReplySchema = z.object({ userId: z.uuid() });
+export type RegisterUserReply = z.infer<typeof registerUserReplySchema>;
+
+/** `identity.cmd.RegisterUser`: creates an unverified account; CONFLICT when the e-mail is taken. */
+export const registerUserCommand = defineCommand({
+  service: IDENTITY,
+  name: 'RegisterUser',
+  request: registerUserRequestSchema,
+  reply: registerUserReplySchema,
+  description: 'Create a user account. Fails with CONFLICT when the e-mail is already registered.',
+});
+
+/** UserRegistered v1 data. Never carries the password or its hash: the event is public. */
+export const userRegisteredV1Schema = z.object({
+  userId: z.uuid(),
+  email: emailSchema,
+  displayName: displayNameSchema,
+  registeredAt: z.iso.datetime({ offset: true }),
+});
+export type UserRegisteredV1 = z.infer<typeof userRegisteredV1Schema>;
+
+/** `evt.identity.UserRegistered` v1, public: relayed to JetStream `EVENTS` for other services. */
+export const userRegisteredEvent = defineEvent({
+  service: IDENTITY,
+  type: 'UserRegistered',
+  schemaVersion: 1,
+  data: userRegisteredV1Schema,
+  public: true,
+  description: 'A user account was created.',
+});
