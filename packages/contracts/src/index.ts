@@ -87,6 +87,12 @@ export {
   healthReplySchema,
   healthRequestSchema,
 } from './health.js';
+export * from './identity/accounts.js';
+export * from './identity/admin.js';
+export * from './identity/catalog.js';
+export * from './identity/common.js';
+export * from './identity/events.js';
+export * from './identity/mfa.js';
 export {
   IDENTITY,
   type RegisterUserReply,
@@ -98,6 +104,7 @@ export {
   userRegisteredEvent,
   userRegisteredV1Schema,
 } from './identity/registration.js';
+export * from './identity/sessions.js';
 export {
   buildJsonSchemaFiles,
   contractFileName,
@@ -119,6 +126,7 @@ export {
   type SuccessfulReply,
   unwrapReply,
 } from './reply.js';
+export { seal, unseal } from './sealed.js';
 export {
   commandSubject,
   EVENTS_STREAM_SUBJECTS,

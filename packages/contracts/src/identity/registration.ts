@@ -1,19 +1,16 @@
 import { z } from 'zod';
 import { defineCommand, defineEvent } from '../contract.js';
+import { displayNameSchema, emailSchema, localeSchema, passwordSchema } from './common.js';
 
 /** The service that owns accounts, sessions and the JWKS. */
 export const IDENTITY = 'identity';
 
-// RFC 5321 caps an address at 254 characters; longer input is garbage or an attack, not an e-mail.
-const emailSchema = z.email().max(254);
-// Display names are shown in UIs and e-mails; surrounding whitespace is never meaningful.
-const displayNameSchema = z.string().trim().min(1).max(100);
-
 /** RegisterUser request. The password policy (length, breach list) is enforced by identity, not here. */
 export const registerUserRequestSchema = z.object({
   email: emailSchema,
-  password: z.string().min(1),
+  password: passwordSchema,
   displayName: displayNameSchema,
+  locale: localeSchema.optional(),
 });
 export type RegisterUserRequest = z.infer<typeof registerUserRequestSchema>;
 
