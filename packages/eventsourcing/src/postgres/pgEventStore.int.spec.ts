@@ -115,10 +115,15 @@ describe('reservations', () => {
 describe('readAll and subscribe', () => {
   it('never skips an event whose transaction started earlier but commits later', async () => {
     const seen: RecordedEvent[] = [];
-    const head = (await readEverything()).at(-1);
+    // Start at the table's last row: readAll would stop short while another test file holds a
+    // transaction open somewhere in the cluster.
+    const { rows } = await pool.query(
+      `SELECT transaction_id::text AS tx, global_position AS pos FROM "${service}_es".events
+       ORDER BY transaction_id DESC, global_position DESC LIMIT 1`,
+    );
     const errors: unknown[] = [];
     const subscription = store.subscribe({
-      after: head ? { transactionId: head.transactionId, globalPosition: head.globalPosition } : undefined,
+      after: { transactionId: Number(rows[0].tx), globalPosition: Number(rows[0].pos) },
       batchSize: 10,
       onBatch: async (events) => {
         seen.push(...events);
@@ -128,16 +133,20 @@ describe('readAll and subscribe', () => {
 
     // A slow writer takes its transaction id and global position first, then stalls.
     const slow = await pool.connect();
-    await slow.query('BEGIN');
-    await store.appendWith(slow, 'late-1', [event(1)], { expectedVersion: 'no_stream' });
-    // Faster writers commit after it started.
-    await store.append('fast-1', [event(2)], { expectedVersion: 'no_stream' });
-    await store.append('fast-2', [event(3)], { expectedVersion: 'no_stream' });
-    await new Promise((r) => setTimeout(r, 300));
-    // Nothing past the open transaction may be delivered yet, or the late event would be skipped.
-    expect(seen.map((e) => e.streamId)).toEqual([]);
-    await slow.query('COMMIT');
-    slow.release();
+    try {
+      await slow.query('BEGIN');
+      await store.appendWith(slow, 'late-1', [event(1)], { expectedVersion: 'no_stream' });
+      // Faster writers commit after it started.
+      await store.append('fast-1', [event(2)], { expectedVersion: 'no_stream' });
+      await store.append('fast-2', [event(3)], { expectedVersion: 'no_stream' });
+      await new Promise((r) => setTimeout(r, 300));
+      // Nothing past the open transaction may be delivered yet, or the late event would be skipped.
+      expect(seen.map((e) => e.streamId)).toEqual([]);
+      await slow.query('COMMIT');
+    } finally {
+      await slow.query('ROLLBACK').catch(() => undefined);
+      slow.release();
+    }
 
     await waitUntil(() => seen.length >= 3);
     await subscription.stop();

@@ -1,0 +1,246 @@
+import { eventSubject } from '@ledgerline/contracts';
+import type { JetStreamClient, PubAck } from '@nats-io/jetstream';
+import type { Pool, PoolClient } from 'pg';
+import { parkDeadLetter } from '../deadLetters/deadLetters.js';
+import { type PostgresEventStore, readAllWith } from '../postgres/pgEventStore.js';
+import { quoteIdent, schemasOf } from '../postgres/sql.js';
+import { tryLockWorker, unlockWorker } from '../projections/locks.js';
+import { backoffDelay, sleep } from '../retry/backoff.js';
+import { isAfter, type LogPosition, positionOf, type RecordedEvent, START } from '../store/types.js';
+import { relayHeaders, toWireEnvelope } from './envelope.js';
+import { readPosition, writePosition } from './positions.js';
+
+export type RelayState = 'running' | 'standby' | 'stopped';
+
+export interface EventRelayOptions {
+  pool: Pool;
+  /** The service whose log is relayed; also the `<service>` of `evt.<service>.<Type>`. */
+  service: string;
+  js: JetStreamClient;
+  /** Only public events leave the service; the others still advance the checkpoint. */
+  isPublic: (eventType: string) => boolean;
+  /** Wakes the relay on commit (LISTEN/NOTIFY); without it the relay polls. */
+  store?: PostgresEventStore;
+  /** Events read per batch (default 1000). */
+  batchSize?: number;
+  /** Publishes awaiting their ack at once (default 100). */
+  maxInFlight?: number;
+  pollIntervalMs?: number;
+  standbyRetryMs?: number;
+  onError?: (error: unknown) => void;
+  /** Test seam: runs after a batch is acked by JetStream, before its checkpoint is written. */
+  beforeCheckpoint?: (events: RecordedEvent[]) => Promise<void>;
+}
+
+const WORKER = 'relay';
+const POSITION = 'relay';
+
+/**
+ * Publishes a service's public events to JetStream EVENTS, in log order, at least once: the
+ * checkpoint is written after a whole batch is acked, so a crash republishes that batch and the
+ * stream's `Nats-Msg-Id` dedup window drops the copies. One instance is active per service (a
+ * session advisory lock); the others wait on standby.
+ *
+ * Order: publishes leave in log order on one connection, so JetStream stores them in that order.
+ * Only a failed publish followed by a successful later one (in the same window) can reorder a
+ * stream's events on retry; consumers that care compare `streamPosition`.
+ */
+export class EventRelay {
+  private state: RelayState = 'stopped';
+  private stopping = false;
+  private loop: Promise<void> | undefined;
+  private readonly schema: string;
+  private readonly eventsTable: string;
+  private readonly subjects = new Map<string, string | Error>();
+
+  constructor(private readonly options: EventRelayOptions) {
+    this.schema = schemasOf(options.service).eventStore;
+    this.eventsTable = `${quoteIdent(this.schema)}."events"`;
+  }
+
+  get status(): RelayState {
+    return this.state;
+  }
+
+  /** Starts the relay loop (standby until it holds the service's relay lock). */
+  start(): void {
+    this.stopping = false;
+    this.loop ??= this.run().finally(() => {
+      this.loop = undefined;
+      this.state = 'stopped';
+    });
+  }
+
+  /** Stops after the batch in flight; resolves when the loop has ended and the lock is released. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.loop;
+  }
+
+  /**
+   * Relays everything committed before the call and returns how many events were published. Waits
+   * (up to `timeoutMs`) while an older open transaction hides part of that log from readers.
+   */
+  async relayOnce(timeoutMs = 30_000): Promise<number> {
+    const client = await this.options.pool.connect();
+    try {
+      if (!(await tryLockWorker(client, this.options.service, WORKER))) {
+        throw new Error(`the relay of ${this.options.service} is active in another process`);
+      }
+      try {
+        return await this.drainTo(client, await this.head(client), Date.now() + timeoutMs);
+      } finally {
+        await unlockWorker(client, this.options.service, WORKER);
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  private async drainTo(client: PoolClient, head: LogPosition, deadline: number): Promise<number> {
+    let published = 0;
+    for (;;) {
+      const batch = await this.relayBatch(client);
+      published += batch.published;
+      if (batch.read === this.batchSize) continue;
+      if (!isAfter(head, await readPosition(client, this.schema, POSITION))) return published;
+      if (Date.now() > deadline)
+        throw new Error(`relay of ${this.options.service} did not reach the head in time`);
+      await sleep(20);
+    }
+  }
+
+  private async head(client: PoolClient): Promise<LogPosition> {
+    const { rows } = await client.query<{ transaction_id: string; global_position: string }>(
+      `SELECT transaction_id::text AS transaction_id, global_position FROM ${this.eventsTable}
+       ORDER BY transaction_id DESC, global_position DESC LIMIT 1`,
+    );
+    const row = rows[0];
+    return row
+      ? { transactionId: Number(row.transaction_id), globalPosition: Number(row.global_position) }
+      : START;
+  }
+
+  private get batchSize(): number {
+    return this.options.batchSize ?? 1000;
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      const client = await this.options.pool.connect().catch((error: unknown) => error as Error);
+      let broken = false;
+      try {
+        if (client instanceof Error) throw client;
+        await this.serve(client);
+        failures = 0;
+      } catch (error) {
+        // NATS or Postgres went away: release the lock with the connection and retry with backoff.
+        this.options.onError?.(error);
+        broken = true;
+        this.state = 'standby';
+        await sleep(backoffDelay(++failures, 100, 5000));
+      } finally {
+        if (!(client instanceof Error)) client.release(broken);
+      }
+    }
+  }
+
+  private async serve(client: PoolClient): Promise<void> {
+    while (!this.stopping && !(await tryLockWorker(client, this.options.service, WORKER))) {
+      this.state = 'standby';
+      await sleep(this.options.standbyRetryMs ?? 2000);
+    }
+    if (this.stopping) return;
+    try {
+      this.state = 'running';
+      while (!this.stopping) {
+        const { read } = await this.relayBatch(client);
+        if (read < this.batchSize) await this.waitForAppend();
+      }
+    } finally {
+      await unlockWorker(client, this.options.service, WORKER).catch(() => undefined);
+    }
+  }
+
+  private waitForAppend(): Promise<void> {
+    const timeout = this.options.pollIntervalMs ?? 500;
+    return this.options.store ? this.options.store.waitForAppend(timeout) : sleep(timeout);
+  }
+
+  /** One batch: read after the checkpoint, publish the public events, await acks, checkpoint. */
+  private async relayBatch(client: PoolClient): Promise<{ read: number; published: number }> {
+    const after = await readPosition(client, this.schema, POSITION);
+    const events = await readAllWith(client, this.eventsTable, this.schema, {
+      after,
+      maxCount: this.batchSize,
+    });
+    if (events.length === 0) return { read: 0, published: 0 };
+    const published = await this.publishAll(events);
+    await this.options.beforeCheckpoint?.(events);
+    await writePosition(client, this.schema, POSITION, positionOf(events.at(-1)!));
+    return { read: events.length, published };
+  }
+
+  private async publishAll(events: RecordedEvent[]): Promise<number> {
+    const window: Promise<PubAck>[] = [];
+    const maxInFlight = this.options.maxInFlight ?? 100;
+    let published = 0;
+    try {
+      for (const event of events) {
+        if (!this.options.isPublic(event.type)) continue;
+        const subject = this.subjectOf(event.type);
+        if (subject instanceof Error) {
+          await this.park(event, subject);
+          continue;
+        }
+        if (window.length >= maxInFlight) await window.shift();
+        window.push(this.publish(subject, event));
+        published++;
+      }
+      await Promise.all(window);
+    } catch (error) {
+      // Settle every pending publish before giving up, so none rejects unobserved.
+      await Promise.allSettled(window);
+      throw error;
+    }
+    return published;
+  }
+
+  private publish(subject: string, event: RecordedEvent): Promise<PubAck> {
+    const ack = this.options.js.publish(subject, JSON.stringify(toWireEnvelope(event)), {
+      msgID: event.id,
+      headers: relayHeaders(event),
+    });
+    // Observed here so a rejection while waiting on an older ack is not "unhandled"; awaited later.
+    ack.catch(() => undefined);
+    return ack;
+  }
+
+  private subjectOf(type: string): string | Error {
+    let subject = this.subjects.get(type);
+    if (subject === undefined) {
+      try {
+        subject = eventSubject(this.options.service, type);
+      } catch (error) {
+        subject = error instanceof Error ? error : new Error(String(error));
+      }
+      this.subjects.set(type, subject);
+    }
+    return subject;
+  }
+
+  // A public event whose type cannot be a subject would block the relay for ever: park it.
+  private async park(event: RecordedEvent, error: Error): Promise<void> {
+    await parkDeadLetter(this.options.pool, this.options.service, {
+      sourceKind: 'relay',
+      sourceName: WORKER,
+      messageId: event.id,
+      messageType: event.type,
+      globalPosition: event.globalPosition,
+      payload: event,
+      error,
+      attempts: 1,
+    });
+  }
+}

@@ -1,0 +1,206 @@
+import { ContractRegistry, defineEvent, fail, HEADER, IllegalStateError, ok } from '@ledgerline/contracts';
+import { dropServiceSchemas, infrastructure, testPool, uniqueServiceName } from '@ledgerline/testing';
+import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
+import type pg from 'pg';
+import { v7 as uuidv7 } from 'uuid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createDurableConsumer } from '../consumers/durableConsumer.js';
+import type { RunningConsumer } from '../consumers/runConsumer.js';
+import { migrateService } from '../migrations/kernelMigrations.js';
+import { PostgresEventStore } from '../postgres/pgEventStore.js';
+import { ensureEventsStream } from '../relay/eventsStream.js';
+import type { SagaDefinition } from './saga.js';
+import { runSaga } from './sagaRuntime.js';
+import { runSagaStep } from './sagaStep.js';
+import { SagaScheduler } from './scheduler.js';
+
+const service = uniqueServiceName('saga').replaceAll('_', '-');
+const schema = `"${service.replaceAll('-', '_')}_es"`;
+const durable = `${service}-watch`;
+const upload = z.object({ uploadId: z.string() });
+const contracts = new ContractRegistry().add(
+  defineEvent({ service, type: 'UploadRequested', schemaVersion: 1, data: upload, public: true }),
+  defineEvent({ service, type: 'UploadCompleted', schemaVersion: 1, data: upload, public: true }),
+);
+const reserve = `${service}.cmd.ReserveQuota`;
+const release = `${service}.cmd.ReleaseQuota`;
+
+type State = { status: 'idle' | 'watching' | 'completed' | 'expired' | 'gaveUp' };
+const next: Record<string, State['status']> = {
+  WatchStarted: 'watching',
+  WatchCompleted: 'completed',
+  UploadExpired: 'expired',
+  GaveUp: 'gaveUp',
+};
+const uploadWatch: SagaDefinition<State> = {
+  name: 'upload-watch',
+  startedBy: ['UploadRequested'],
+  handles: ['UploadCompleted'],
+  correlationId: (event) => (event.data as { uploadId: string }).uploadId,
+  initialState: () => ({ status: 'idle' }),
+  evolve: (state, event) => (next[event.type] ? { status: next[event.type]! } : state),
+  decide: (input, state, { now, sagaId }) => {
+    const data = { uploadId: sagaId };
+    if (input.kind === 'event' && input.event.type === 'UploadRequested' && state.status === 'idle') {
+      const dueAt = new Date(now.getTime() + 300);
+      return {
+        events: [{ type: 'WatchStarted', data }],
+        commands: [{ subject: reserve, payload: data }],
+        schedule: [{ type: 'UploadDeadline', dueAt, payload: data }],
+      };
+    }
+    if (input.kind === 'event' && input.event.type === 'UploadCompleted' && state.status === 'watching') {
+      return { events: [{ type: 'WatchCompleted', data }], cancelSchedules: ['UploadDeadline'] };
+    }
+    if (input.kind === 'timeout' && state.status === 'watching') {
+      return { events: [{ type: 'UploadExpired', data }], commands: [{ subject: release, payload: data }] };
+    }
+    if (input.kind === 'commandFailed')
+      return { events: [{ type: 'GaveUp', data: { code: input.error.code } }] };
+    return {};
+  },
+};
+
+let pool: pg.Pool;
+let store: PostgresEventStore;
+let nc: NatsConnection;
+let js: JetStreamClient;
+let jsm: JetStreamManager;
+let saga: RunningConsumer;
+let scheduler: SagaScheduler;
+const requests: Array<{ subject: string; key: string | undefined; payload: unknown }> = [];
+
+beforeAll(async () => {
+  pool = await testPool(10);
+  await migrateService(pool, service);
+  store = new PostgresEventStore({ pool, service });
+  nc = await connect({ servers: (await infrastructure()).natsUrl });
+  js = jetstream(nc);
+  jsm = await jetstreamManager(nc);
+  await ensureEventsStream(jsm);
+  // The tiny command handler of another service: reserve succeeds, release fails.
+  nc.subscribe(`${service}.cmd.>`, {
+    callback: (_error, msg) => {
+      requests.push({
+        subject: msg.subject,
+        key: msg.headers?.get(HEADER.idempotencyKey),
+        payload: msg.json(),
+      });
+      const reply =
+        msg.subject === reserve ? ok({ reserved: true }) : fail(new IllegalStateError('nothing to release'));
+      msg.respond(JSON.stringify(reply));
+    },
+  });
+  await createDurableConsumer({ jsm, durable, filterSubject: `evt.${service}.>` });
+  saga = await runSaga({
+    pool,
+    service,
+    nc,
+    js,
+    store,
+    saga: uploadWatch,
+    consumer: durable,
+    messages: contracts,
+    consumerOptions: { fetchExpiresMs: 1000 },
+  });
+  scheduler = new SagaScheduler({ pool, service, nc, store, sagas: [uploadWatch], pollIntervalMs: 50 });
+  scheduler.start();
+});
+
+afterAll(async () => {
+  await saga?.stop();
+  await scheduler?.stop();
+  await jsm.consumers.delete('EVENTS', durable).catch(() => undefined);
+  await store.close();
+  await nc.close();
+  await dropServiceSchemas(pool, service);
+  await pool.end();
+});
+
+const publish = async (type: string, uploadId: string, id = uuidv7()) => {
+  const envelope = {
+    id,
+    type,
+    schemaVersion: 1,
+    streamId: `upload-${uploadId}`,
+    streamPosition: 1,
+    globalPosition: 1,
+    occurredAt: new Date().toISOString(),
+    data: { uploadId },
+    meta: { correlationId: `corr-${uploadId}` },
+  };
+  const msgId = uuidv7();
+  const h = headers();
+  h.set(HEADER.natsMsgId, msgId);
+  await js.publish(`evt.${service}.${type}`, JSON.stringify(envelope), { msgID: msgId, headers: h });
+  return id;
+};
+
+const history = async (uploadId: string) =>
+  (await store.readStream(`saga-upload-watch-${uploadId}`)).map((e) => e.type);
+
+describe('saga runtime', () => {
+  it('sends a command once per trigger, fires its timeout and records a failed compensation', async () => {
+    const triggerId = await publish('UploadRequested', 'u1');
+    await publish('UploadRequested', 'u1', triggerId); // the same event delivered again
+    await expect
+      .poll(() => history('u1'), { timeout: 10_000 })
+      .toEqual(['WatchStarted', 'UploadExpired', 'CommandFailed', 'GaveUp']);
+    const sent = requests.filter((r) => (r.payload as { uploadId: string }).uploadId === 'u1');
+    expect(sent.filter((r) => r.subject === reserve)).toEqual([
+      { subject: reserve, key: `${triggerId}:0`, payload: { uploadId: 'u1' } },
+    ]);
+    expect(sent.filter((r) => r.subject === release)).toHaveLength(1);
+    const [failed] = (await store.readStream('saga-upload-watch-u1')).filter(
+      (e) => e.type === 'CommandFailed',
+    );
+    expect(failed!.data).toMatchObject({ subject: release, error: { code: 'ILLEGAL_STATE' } });
+    expect(failed!.meta).toMatchObject({ actor: { type: 'service', id: 'saga:upload-watch' } });
+    const { rows } = await pool.query(
+      `SELECT delivered_at FROM ${schema}.scheduled_messages WHERE saga_id = 'u1'`,
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0].delivered_at).not.toBeNull();
+  });
+
+  it('cancels the timeout when the upload completes in time', async () => {
+    await publish('UploadRequested', 'u2');
+    await expect.poll(() => history('u2'), { timeout: 10_000 }).toEqual(['WatchStarted']);
+    await publish('UploadCompleted', 'u2');
+    await expect.poll(() => history('u2'), { timeout: 10_000 }).toEqual(['WatchStarted', 'WatchCompleted']);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await history('u2')).toEqual(['WatchStarted', 'WatchCompleted']);
+    const { rows } = await pool.query(
+      `SELECT cancelled_at FROM ${schema}.scheduled_messages WHERE saga_id = 'u2'`,
+    );
+    expect(rows[0].cancelled_at).not.toBeNull();
+  });
+
+  it('resends a command left unsent by a crash after commit, with the same key, once', async () => {
+    const event = { id: uuidv7(), type: 'UploadRequested', data: { uploadId: 'u3' } } as never;
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const input = { kind: 'event' as const, messageId: 'crashed-trigger', event };
+      await runSagaStep(client, {
+        store,
+        saga: uploadWatch,
+        sagaId: 'u3',
+        input,
+        now: new Date(Date.now() + 60_000),
+      });
+      await client.query('COMMIT');
+    } finally {
+      client.release();
+    }
+    await expect
+      .poll(() => requests.filter((r) => r.key === 'crashed-trigger:0').length, { timeout: 5000 })
+      .toBe(1);
+    const { rows } = await pool.query(
+      `SELECT outcome FROM ${schema}.saga_commands WHERE idempotency_key = 'crashed-trigger:0'`,
+    );
+    expect(rows[0].outcome).toBe('ok');
+  });
+});

@@ -1,0 +1,78 @@
+import type { ErrorShape, EventEnvelope } from '@ledgerline/contracts';
+import type { DomainEvent } from '../decider/decider.js';
+
+/** What a process manager reacts to: a public event, one of its due timeouts, or a failed command. */
+export type SagaInput =
+  | { kind: 'event'; messageId: string; event: EventEnvelope }
+  | { kind: 'timeout'; messageId: string; type: string; payload: unknown; dueAt: string }
+  | {
+      kind: 'commandFailed';
+      messageId: string;
+      command: SagaCommand;
+      idempotencyKey: string;
+      error: ErrorShape;
+    };
+
+/** A command to send after the decision commits, as NATS request/reply (`<service>.cmd.<Name>`). */
+export interface SagaCommand {
+  subject: string;
+  payload: unknown;
+}
+
+/** A timeout: delivered back to the same saga instance as a `timeout` input once `dueAt` passes. */
+export interface SagaSchedule {
+  type: string;
+  dueAt: Date;
+  payload?: unknown;
+}
+
+/** Everything one decision does; all parts are optional. */
+export interface SagaDecision<Event extends DomainEvent = DomainEvent> {
+  /** Recorded in the saga's stream `saga-<name>-<correlationId>` (its state). */
+  events?: Event[];
+  /** Sent after the commit, each with idempotency key `<input messageId>:<index>`. */
+  commands?: SagaCommand[];
+  schedule?: SagaSchedule[];
+  /** Types of this instance's pending timeouts to cancel. */
+  cancelSchedules?: string[];
+}
+
+export interface SagaContext {
+  now: Date;
+  /** The correlation id: which instance of the saga this is. */
+  sagaId: string;
+}
+
+/** Recorded by the runtime when a command's reply is a failure (or it never got one); evolve sees it. */
+export interface CommandFailedEvent {
+  type: 'CommandFailed';
+  data: { subject: string; idempotencyKey: string; error: ErrorShape };
+}
+
+/**
+ * A process manager, written as a decider (ARCHITECTURE.md, "Sagas and process managers"):
+ *
+ * - `startedBy` event types create an instance; `handles` event types only reach an instance that
+ *   already exists (its stream is not empty). Types are matched on the subject's last token.
+ * - `correlationId(event)` names the instance; undefined ignores the event.
+ * - `decide(input, state, ctx)` is pure; its events are appended to `saga-<name>-<correlationId>`
+ *   at the version it read, together with the inbox row, the outbox commands and the timeouts.
+ * - `evolve` folds the saga's own events, including the runtime's `CommandFailed`.
+ */
+export interface SagaDefinition<State = unknown, Event extends DomainEvent = DomainEvent> {
+  /** Lower-kebab name; part of the stream id and of the scheduled rows. */
+  name: string;
+  startedBy: string[];
+  handles?: string[];
+  correlationId(event: EventEnvelope): string | undefined;
+  initialState(): State;
+  evolve(state: State, event: Event | CommandFailedEvent): State;
+  decide(input: SagaInput, state: State, ctx: SagaContext): SagaDecision<Event>;
+}
+
+/** The stream that holds a saga instance's state. */
+export const sagaStreamId = (saga: string, sagaId: string): string => `saga-${saga}-${sagaId}`;
+
+/** Event types (the subject's last token) a saga consumes. */
+export const sagaEventTypes = (saga: SagaDefinition): Set<string> =>
+  new Set([...saga.startedBy, ...(saga.handles ?? [])]);

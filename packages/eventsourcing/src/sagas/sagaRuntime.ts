@@ -1,0 +1,64 @@
+import type { JetStreamClient } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Pool } from 'pg';
+import type { EventContractLookup } from '../consumers/parseMessage.js';
+import { type RunConsumerOptions, type RunningConsumer, runConsumer } from '../consumers/runConsumer.js';
+import type { PostgresEventStore } from '../postgres/pgEventStore.js';
+import { CommandDispatcher } from './commandDispatcher.js';
+import { type SagaDefinition, sagaEventTypes } from './saga.js';
+import { runSagaStep } from './sagaStep.js';
+
+export interface RunSagaOptions {
+  pool: Pool;
+  service: string;
+  nc: NatsConnection;
+  js: JetStreamClient;
+  store: PostgresEventStore;
+  saga: SagaDefinition;
+  /** The durable consumer (createDurableConsumer) whose filter covers the saga's event types. */
+  consumer: string;
+  /** Contracts of the consumed events (a ContractRegistry). */
+  messages: EventContractLookup;
+  commandTimeoutMs?: number;
+  /** Passed to runConsumer (batch size, retry delays, onError …). */
+  consumerOptions?: Partial<
+    Omit<RunConsumerOptions, 'pool' | 'service' | 'js' | 'consumer' | 'messages' | 'handle'>
+  >;
+  /** Clock for decide; defaults to the wall clock. */
+  now?: () => Date;
+}
+
+/**
+ * Runs a process manager on a durable consumer. Each trigger is one transaction: the inbox row
+ * (so a redelivery decides nothing twice), the saga's events, its timeouts and its queued commands.
+ * After the commit the commands are sent with their deterministic idempotency keys; what a crash
+ * leaves unsent, a SagaScheduler resends with the same keys.
+ */
+export async function runSaga(options: RunSagaOptions): Promise<RunningConsumer> {
+  const { saga, store } = options;
+  const types = sagaEventTypes(saga);
+  const dispatcher = new CommandDispatcher({
+    ...options,
+    sagas: [saga],
+    timeoutMs: options.commandTimeoutMs,
+  });
+  const onError = options.consumerOptions?.onError;
+  return runConsumer({
+    ...options.consumerOptions,
+    pool: options.pool,
+    service: options.service,
+    js: options.js,
+    consumer: options.consumer,
+    messages: options.messages,
+    accepts: (subject) => types.has(subject.slice(subject.lastIndexOf('.') + 1)),
+    handle: async ({ client, event, meta, afterCommit }) => {
+      const sagaId = saga.correlationId(event);
+      if (sagaId === undefined) return;
+      const input = { kind: 'event' as const, messageId: event.id, event };
+      const now = options.now?.() ?? new Date();
+      const keys = await runSagaStep(client, { store, saga, sagaId, input, now, cause: meta });
+      if (keys.length > 0) afterCommit(() => dispatcher.dispatch(keys).then(() => undefined));
+    },
+    onError,
+  });
+}
