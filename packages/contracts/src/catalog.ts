@@ -1,7 +1,16 @@
 import type { Contract } from './contract.js';
 import { type HealthQuery, healthQuery } from './health.js';
 import { identityCommands, identityConsumedByGateway, identityQueries } from './identity/catalog.js';
-import { identityEvents } from './identity/events.js';
+import {
+  emailVerificationRequestedEvent,
+  identityEvents,
+  mfaDisabledEvent,
+  mfaEnabledEvent,
+  passwordChangedEvent,
+  passwordResetRequestedEvent,
+  sessionRevokedEvent,
+  signInCodeRequestedEvent,
+} from './identity/events.js';
 import { registerUserCommand, userRegisteredEvent } from './identity/registration.js';
 import { ContractRegistry } from './registry.js';
 
@@ -27,11 +36,23 @@ export const builtInContracts: readonly Contract[] = Object.freeze([
   ...identityEvents,
 ]);
 
+/** Identity events the notifier turns into e-mails. */
+const notifierConsumes = [
+  emailVerificationRequestedEvent,
+  signInCodeRequestedEvent,
+  passwordResetRequestedEvent,
+  passwordChangedEvent,
+  mfaEnabledEvent,
+  mfaDisabledEvent,
+  sessionRevokedEvent,
+];
+
 /** Who consumes what, so `registry.problems()` can catch a consumer whose producer is missing. */
 const builtInConsumptions: ReadonlyArray<readonly [consumer: string, subject: string]> = [
   ...NATS_SERVICES.map((service) => [API_GATEWAY, healthQueries[service].subject] as const),
   [API_GATEWAY, registerUserCommand.subject],
   ...identityConsumedByGateway.map((contract) => [API_GATEWAY, contract.subject] as const),
+  ...notifierConsumes.map((contract) => ['notifier', contract.subject] as const),
 ];
 
 /** A fresh registry holding the built-in contracts and consumers (tests extend it without side effects). */
