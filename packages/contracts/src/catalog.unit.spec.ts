@@ -14,7 +14,9 @@ describe('the built-in catalog', () => {
   });
 
   it('holds each contract once, under a unique subject and version', () => {
-    const keys = builtInContracts.map((c) => (c.kind === 'event' ? `${c.subject}@${c.schemaVersion}` : c.subject));
+    const keys = builtInContracts.map((c) =>
+      c.kind === 'event' ? `${c.subject}@${c.schemaVersion}` : c.subject,
+    );
     expect(new Set(keys).size).toBe(keys.length);
   });
 });
