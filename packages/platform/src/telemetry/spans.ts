@@ -1,0 +1,98 @@
+import { HEADER } from '@ledgerline/contracts';
+import type { MsgHdrs } from '@nats-io/transport-node';
+import {
+  type Attributes,
+  type Context,
+  context,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
+import { contextFromTraceHeaders, type TraceHeaders } from './traceContext.js';
+
+const BASE = { 'messaging.system': 'nats' };
+const tracer = () => trace.getTracer('@ledgerline/platform');
+
+/** Anything that holds message headers: NATS headers or a plain record. */
+export type HeaderCarrier = MsgHdrs | Readonly<Record<string, string | undefined>> | undefined;
+
+/** Reads traceparent/tracestate from NATS headers or a plain record. */
+export function traceHeadersOf(headers: HeaderCarrier): TraceHeaders {
+  if (!headers) return {};
+  const read = (name: string): string | undefined =>
+    isMsgHdrs(headers) ? headers.get(name) || undefined : headers[name];
+  const result: TraceHeaders = {};
+  const traceparent = read(HEADER.traceparent);
+  const tracestate = read(HEADER.tracestate);
+  if (traceparent) result.traceparent = traceparent;
+  if (tracestate) result.tracestate = tracestate;
+  return result;
+}
+
+/**
+ * Runs `fn` in a CONSUMER span whose parent is the trace carried by `headers`, so the handler's
+ * spans (SQL, outgoing messages) join the sender's trace.
+ */
+export function withConsumerSpan<T>(
+  name: string,
+  headers: HeaderCarrier,
+  fn: (span: Span) => Promise<T> | T,
+  attributes: Attributes = {},
+): Promise<T> {
+  const parent = contextFromTraceHeaders(traceHeadersOf(headers), context.active());
+  return runInSpan(name, SpanKind.CONSUMER, attributes, fn, parent);
+}
+
+/**
+ * Starts a CONSUMER span under the trace carried by `headers` and returns it with the context to run
+ * the handler in; the caller ends the span (for handlers whose end is signalled by a callback).
+ */
+export function startConsumerSpan(
+  name: string,
+  headers: HeaderCarrier,
+  attributes: Attributes = {},
+): { span: Span; context: Context } {
+  const parent = contextFromTraceHeaders(traceHeadersOf(headers), context.active());
+  const span = tracer().startSpan(
+    name,
+    { kind: SpanKind.CONSUMER, attributes: { ...BASE, ...attributes } },
+    parent,
+  );
+  return { span, context: trace.setSpan(parent, span) };
+}
+
+/** Runs `fn` in a PRODUCER span; headers built inside `fn` (metaToNatsHeaders) carry this span. */
+export function withProducerSpan<T>(
+  name: string,
+  fn: (span: Span) => Promise<T> | T,
+  attributes: Attributes = {},
+): Promise<T> {
+  return runInSpan(name, SpanKind.PRODUCER, attributes, fn, context.active());
+}
+
+async function runInSpan<T>(
+  name: string,
+  kind: SpanKind,
+  attributes: Attributes,
+  fn: (span: Span) => Promise<T> | T,
+  parent: Context,
+): Promise<T> {
+  const span = tracer().startSpan(name, { kind, attributes: { ...BASE, ...attributes } }, parent);
+  try {
+    return await context.with(trace.setSpan(parent, span), () => fn(span));
+  } catch (error) {
+    span.recordException(error instanceof Error ? error : String(error));
+    span.setStatus({
+      code: SpanStatusCode.ERROR,
+      message: error instanceof Error ? error.message : undefined,
+    });
+    throw error;
+  } finally {
+    span.end();
+  }
+}
+
+function isMsgHdrs(value: object): value is MsgHdrs {
+  return typeof (value as MsgHdrs).get === 'function' && typeof (value as MsgHdrs).keys === 'function';
+}
