@@ -10,6 +10,7 @@ export * from './decider/decider.js';
 export * from './decider/givenWhenThen.js';
 export { KurrentEventStore, type KurrentEventStoreOptions } from './kurrent/kurrentEventStore.js';
 export { KurrentReservations, reservationStreamOf } from './kurrent/kurrentReservations.js';
+export * from './manifest.js';
 export * from './migrations/kernelMigrations.js';
 export * from './migrations/migrations.js';
 export * from './postgres/pgEventStore.js';
