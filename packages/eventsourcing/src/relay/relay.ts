@@ -14,8 +14,13 @@ export type RelayState = 'running' | 'standby' | 'stopped';
 
 export interface EventRelayOptions {
   pool: Pool;
-  /** The service whose log is relayed; also the `<service>` of `evt.<service>.<Type>`. */
+  /** The service whose log is relayed (its `<service>_es` schema). */
   service: string;
+  /**
+   * The `<service>` of `evt.<service>.<Type>` (default: `service`). Differs when one logical
+   * service keeps its schemas under another name, as a test's unique schema does.
+   */
+  subjectService?: string;
   js: JetStreamClient;
   /** Only public events leave the service; the others still advance the checkpoint. */
   isPublic: (eventType: string) => boolean;
@@ -221,7 +226,7 @@ export class EventRelay {
     let subject = this.subjects.get(type);
     if (subject === undefined) {
       try {
-        subject = eventSubject(this.options.service, type);
+        subject = eventSubject(this.options.subjectService ?? this.options.service, type);
       } catch (error) {
         subject = error instanceof Error ? error : new Error(String(error));
       }
