@@ -1,0 +1,79 @@
+import type { Projection } from '@ledgerline/eventsourcing';
+import type { Logger } from '@ledgerline/platform';
+import type { IdentityInfrastructure } from '../infrastructure/infrastructure.js';
+import { MfaService } from '../mfa/mfaService.js';
+import { deriveKey } from '../signingKeys/keyEncryption.js';
+import { SigningKeys } from '../signingKeys/signingKeys.js';
+import { authThrottles } from '../throttling/authPolicies.js';
+import { Throttle } from '../throttling/throttle.js';
+import { PasswordLogin } from './login/passwordLogin.js';
+import { SignIn } from './login/signIn.js';
+import { sessionsListProjection } from './projections/sessionsList.js';
+import { SessionRevocationReaction } from './sessionRevocationReaction.js';
+import { Sessions } from './sessions.js';
+import { SignInCodes } from './signInCodes/signInCodes.js';
+
+/** The authentication side of identity, wired once from the infrastructure. */
+export interface Auth {
+  signingKeys: SigningKeys;
+  mfa: MfaService;
+  sessions: Sessions;
+  signIn: SignIn;
+  passwordLogin: PasswordLogin;
+  signInCodes: SignInCodes;
+  throttle: Throttle;
+  reaction: SessionRevocationReaction;
+}
+
+/** The auth feature's inline projections (src/features.ts). */
+export const sessionsProjections: readonly Projection[] = [sessionsListProjection as unknown as Projection];
+
+/** Builds every auth use case over the service's infrastructure (Nest module and int tests alike). */
+export function createAuth(infra: IdentityInfrastructure, logger?: Logger): Auth {
+  const { config, store, pool, prisma, redis, passwords, service } = infra;
+  const kek = config.KEY_ENCRYPTION_KEY;
+  const signingKeys = new SigningKeys({
+    store,
+    keyEncryptionKey: kek,
+    tokens: {
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+      ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+    },
+    cacheSeconds: config.SIGNING_KEY_CACHE_SECONDS,
+  });
+  const mfa = new MfaService({ store, prisma, keyEncryptionKey: kek, totpIssuer: config.TOTP_ISSUER });
+  const sessions = new Sessions({
+    pool,
+    store,
+    prisma,
+    signingKeys,
+    refreshTokenTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
+  });
+  // Throttle keys carry the schema service name, so test files with their own schemas never meet.
+  const throttle = new Throttle(redis, `${service}:throttle`);
+  const policies = authThrottles(config);
+  const signIn = new SignIn({
+    prisma,
+    sessions,
+    mfa,
+    throttle,
+    policies,
+    challengeKey: deriveKey(kek, 'mfa-challenge'),
+    challengeTtlSeconds: config.MFA_CHALLENGE_TTL_SECONDS,
+  });
+  const passwordLogin = new PasswordLogin({ prisma, passwords, throttle, policies, signIn });
+  const signInCodes = new SignInCodes({
+    store,
+    prisma,
+    throttle,
+    policies,
+    signIn,
+    messageSealKey: config.MESSAGE_SEAL_KEY,
+    codeHashKey: deriveKey(kek, 'sign-in-code'),
+    ttlSeconds: config.SIGN_IN_CODE_TTL_SECONDS,
+    maxAttempts: config.SIGN_IN_CODE_MAX_ATTEMPTS,
+  });
+  const reaction = new SessionRevocationReaction({ pool, store, prisma, service, logger });
+  return { signingKeys, mfa, sessions, signIn, passwordLogin, signInCodes, throttle, reaction };
+}

@@ -1,0 +1,226 @@
+import { listMySessionsQuery, refreshSessionCommand, sessionRevokedEvent } from '@ledgerline/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deactivateAccount } from '../accounts/administration.js';
+import { changePassword, requestPasswordReset, resetPassword } from '../accounts/passwordFlows.js';
+import { type AuthHarness, authHarness, codeOf, PASSWORD, tokensOf } from './authHarness.test-helpers.js';
+import { userSessionsStream } from './revokeAll.js';
+
+let h: AuthHarness;
+beforeAll(async () => {
+  h = await authHarness('sessions');
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const client = { ip: '198.51.100.20', userAgent: 'vitest' };
+const signIn = async (email: string, userAgent = 'vitest') =>
+  tokensOf(await h.auth.passwordLogin.login({ email, password: PASSWORD, client: { ...client, userAgent } }));
+const refresh = (token: string) => h.auth.sessions.refresh(token, client);
+const live = async (userId: string) =>
+  (await h.auth.sessions.list(userId, undefined)).map((s) => s.id).sort();
+const announcements = async (userId: string) =>
+  (await h.infra.store.readStream(userSessionsStream(userId))).map((e) =>
+    sessionRevokedEvent.data.parse(e.data),
+  );
+
+async function until<T>(
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('refresh', () => {
+  it('rotates the refresh token on every use and keeps the session', async () => {
+    const { email } = await h.register('rotate');
+    const first = await signIn(email);
+    const second = refreshSessionCommand.reply.parse(await refresh(first.refreshToken));
+    expect(second.sessionId).toBe(first.sessionId);
+    expect(second.refreshToken).not.toBe(first.refreshToken);
+    const third = await refresh(second.refreshToken);
+    expect(third.sessionId).toBe(first.sessionId);
+  });
+
+  it('reusing a rotated token revokes the whole session family', async () => {
+    const { userId, email } = await h.register('reuse');
+    const first = await signIn(email);
+    const second = await refresh(first.refreshToken);
+    expect(await codeOf(refresh(first.refreshToken))).toBe('UNAUTHORIZED');
+    // The thief's reuse ended the session: the legitimate newest token is dead too.
+    expect(await codeOf(refresh(second.refreshToken))).toBe('UNAUTHORIZED');
+    const events = await h.infra.store.readStream(`session-${first.sessionId}`);
+    const revoked = events.find((e) => e.type === 'SessionRevoked');
+    expect(sessionRevokedEvent.data.parse(revoked?.data)).toMatchObject({
+      userId,
+      sessionId: first.sessionId,
+      reason: 'refresh_token_reuse',
+    });
+    expect(await live(userId)).toEqual([]);
+  });
+
+  it('refuses forged and malformed tokens', async () => {
+    const { email } = await h.register('forged');
+    const tokens = await signIn(email);
+    expect(await codeOf(refresh(`${tokens.sessionId}.${'A'.repeat(43)}`))).toBe('UNAUTHORIZED');
+    expect(await codeOf(refresh('not-a-refresh-token'))).toBe('UNAUTHORIZED');
+    // A forged secret is not reuse: the real token still works.
+    expect(await codeOf(refresh(tokens.refreshToken))).toBe('resolved');
+  });
+
+  it('refuses an expired session', async () => {
+    const { email } = await h.register('expired');
+    const tokens = await signIn(email);
+    const later = new Date(Date.now() + (h.infra.config.REFRESH_TOKEN_TTL_SECONDS + 1) * 1000);
+    expect(await codeOf(h.auth.sessions.refresh(tokens.refreshToken, client, later))).toBe('UNAUTHORIZED');
+  });
+});
+
+describe('logout and listing', () => {
+  it('lists my sessions with device, ip, times and the current one flagged', async () => {
+    const { userId, email } = await h.register('list');
+    const a = await signIn(email, 'Firefox');
+    const b = await signIn(email, 'Safari');
+    const { sessions } = listMySessionsQuery.reply.parse({
+      sessions: await h.auth.sessions.list(userId, b.sessionId),
+    });
+    expect(sessions.map((s) => [s.id, s.userAgent, s.current])).toEqual([
+      [b.sessionId, 'Safari', true],
+      [a.sessionId, 'Firefox', false],
+    ]);
+    expect(sessions[0]).toMatchObject({ ip: client.ip });
+    await refresh(a.refreshToken);
+    const after = await h.auth.sessions.list(userId, b.sessionId);
+    const refreshed = after.find((s) => s.id === a.sessionId)!;
+    expect(Date.parse(refreshed.lastSeenAt)).toBeGreaterThanOrEqual(Date.parse(refreshed.createdAt));
+  });
+
+  it('logs out by session id or by refresh token', async () => {
+    const { userId, email } = await h.register('logout');
+    const a = await signIn(email);
+    const b = await signIn(email);
+    await h.auth.sessions.logout({ userId, sessionId: a.sessionId });
+    await h.auth.sessions.logout({ refreshToken: b.refreshToken });
+    expect(await live(userId)).toEqual([]);
+    expect(await codeOf(refresh(a.refreshToken))).toBe('UNAUTHORIZED');
+    expect(await codeOf(refresh(b.refreshToken))).toBe('UNAUTHORIZED');
+    // Logging out twice is harmless.
+    expect(await codeOf(h.auth.sessions.logout({ userId, sessionId: a.sessionId }))).toBe('resolved');
+  });
+
+  it("revokes one of my sessions, but not someone else's", async () => {
+    const me = await h.register('revoker');
+    const other = await h.register('victim');
+    const mine = await signIn(me.email);
+    const theirs = await signIn(other.email);
+    expect(await codeOf(h.auth.sessions.revoke(me.userId, theirs.sessionId))).toBe('NOT_FOUND');
+    expect(await codeOf(h.auth.sessions.revoke(me.userId, crypto.randomUUID()))).toBe('NOT_FOUND');
+    await h.auth.sessions.revoke(me.userId, mine.sessionId);
+    expect(await live(me.userId)).toEqual([]);
+    expect(await live(other.userId)).toEqual([theirs.sessionId]);
+  });
+
+  it('logs out everywhere with one announcement', async () => {
+    const { userId, email } = await h.register('everywhere');
+    const sessions = [await signIn(email), await signIn(email), await signIn(email)];
+    expect(await h.auth.sessions.logoutAll(userId)).toBe(3);
+    expect(await live(userId)).toEqual([]);
+    for (const s of sessions) expect(await codeOf(refresh(s.refreshToken))).toBe('UNAUTHORIZED');
+    expect(await announcements(userId)).toEqual([
+      expect.objectContaining({ userId, sessionId: null, reason: 'logout_all' }),
+    ]);
+    expect(await h.auth.sessions.logoutAll(userId)).toBe(0);
+  });
+});
+
+describe('revocation on account events', () => {
+  beforeAll(async () => {
+    await h.auth.reaction.start();
+  });
+
+  it('a password reset ends every session', async () => {
+    const { userId, email } = await h.register('reset');
+    const tokens = [await signIn(email), await signIn(email)];
+    await requestPasswordReset(h.deps, { email });
+    const token = await h.sealedTokenOf(userId, 'PasswordResetRequested');
+    await resetPassword(h.deps, { token, newPassword: 'an entirely new passphrase' });
+    expect(
+      await until(
+        () => live(userId),
+        (ids) => ids.length === 0,
+      ),
+    ).toEqual([]);
+    for (const t of tokens) expect(await codeOf(refresh(t.refreshToken))).toBe('UNAUTHORIZED');
+    const [announcement] = await until(
+      () => announcements(userId),
+      (list) => list.length > 0,
+    );
+    expect(announcement).toMatchObject({ sessionId: null, reason: 'password_reset', email });
+  });
+
+  it('a password change ends every session', async () => {
+    const { userId, email } = await h.register('change');
+    await signIn(email);
+    await changePassword(h.deps, {
+      userId,
+      currentPassword: PASSWORD,
+      newPassword: 'another long passphrase',
+    });
+    expect(
+      await until(
+        () => live(userId),
+        (ids) => ids.length === 0,
+      ),
+    ).toEqual([]);
+    const [announcement] = await until(
+      () => announcements(userId),
+      (list) => list.length > 0,
+    );
+    expect(announcement?.reason).toBe('password_changed');
+  });
+
+  it('a deactivation ends every session', async () => {
+    const { userId, email } = await h.register('deactivate');
+    await signIn(email);
+    await deactivateAccount(h.deps, { userId });
+    expect(
+      await until(
+        () => live(userId),
+        (ids) => ids.length === 0,
+      ),
+    ).toEqual([]);
+    const [announcement] = await until(
+      () => announcements(userId),
+      (list) => list.length > 0,
+    );
+    expect(announcement?.reason).toBe('deactivated');
+  });
+
+  it('handling the same trigger twice changes nothing the second time', async () => {
+    const { userId, email } = await h.register('replay');
+    await signIn(email);
+    const trigger = {
+      id: crypto.randomUUID(),
+      type: 'PasswordChanged',
+      data: {
+        userId,
+        email,
+        displayName: 'replay',
+        locale: 'en',
+        changedAt: new Date().toISOString(),
+        reason: 'reset',
+      },
+    };
+    // Use a reaction over the same store directly, as a redelivery would.
+    expect(await h.auth.reaction.handle(trigger)).toBe(1);
+    await signIn(email);
+    expect(await h.auth.reaction.handle(trigger)).toBe(0);
+    expect((await live(userId)).length).toBe(1);
+  });
+});

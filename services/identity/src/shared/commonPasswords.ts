@@ -1,0 +1,132 @@
+// The most common passwords, lower-cased, from public breach-frequency lists (rockyou and the
+// yearly "worst passwords" lists), plus the padded variants people use to satisfy a length rule.
+// Data, not logic: one string split once, so the file stays compact and easy to extend.
+const LIST = `
+123456 password 12345678 qwerty 123456789 12345 1234 111111 1234567 dragon 123123 baseball abc123
+football monkey letmein shadow master 696969 mustang 666666 qwertyuiop 123321 1234567890 pussy
+superman 654321 1qaz2wsx 7777777 121212 000000 qazwsx 123qwe killer trustno1 jordan jennifer zxcvbnm
+asdfgh hunter buster soccer harley batman andrew tigger sunshine iloveyou 2000 charlie robert thomas
+hockey ranger daniel starwars klaster 112233 george computer michelle jessica pepper 1111 zxcvbn
+555555 11111111 131313 freedom 777777 pass maggie 159753 aaaaaa ginger princess joshua cheese amanda
+summer love ashley nicole chelsea biteme matthew access yankees 987654321 dallas austin thunder
+taylor matrix mobilemail mom monitor monitoring montana moon moscow william corvette hello martin
+heather secret merlin diamond 1234qwer gfhjkm hammer silver 222222 88888888 anthony justin test
+bailey q1w2e3r4t5 patrick internet scooter orange 11111 golfer cookie richard samantha bigdog guitar
+jackson whatever mickey chicken sparky snoopy maverick phoenix camaro peanut morgan welcome falcon
+cowboy ferrari samsung andrea smokey steelers joseph mercedes dakota arsenal eagles melissa boomer
+booboo spider nascar monster tigers yellow xxxxxx 123123123 gateway marina diablo bulldog qwer1234
+compaq purple hardcore banana junior hannah 123654 porsche lakers iceman money cowboys 987654 london
+tennis 999999 ncc1701 coffee scooby 0000 miller boston q1w2e3r4 brandon yamaha chester mother
+forever johnny edward 333333 oliver redsox player nikita knight fender barney midnight please brandy
+chicago badboy slayer rangers charles angel flower rabbit wizard bigdick jasper enter rachel chris
+steven winner adidas victoria natasha 1q2w3e4r jasmine winter prince panties marine ghbdtn fishing
+cocacola casper james 232323 raiders 888888 marlboro gandalf asdfasdf crystal 87654321 12344321
+golden 8675309 panther lauren angela thx1138 angels madison winston shannon mike toyota blowjob
+jordan23 canada sophie apples tiger 0123456789 dolphin daddy sexsex friends liverpool flower1
+bubbles password1 password123 admin welcome1 letmein1 qwerty123 iloveyou1 princess1 abc12345
+football1 baseball1 monkey123 dragon123 sunshine1 shadow123 master123 superman1 batman123 trustno11
+hello123 charlie1 aa123456 donald qwertyu 1q2w3e 1q2w3e4r5t zaq12wsx zaq1zaq1 q1w2e3 asdf1234
+asdfghjkl 1qazxsw2 qweasdzxc qweasd 159357 147258369 147258 789456123 789456 741852963 123abc
+abcd1234 abcdef abcdefg abcdefgh 12qwaszx passw0rd p@ssw0rd p@ssword pa55word pa$$word passwort
+motdepasse contrasena senha wachtwoord salasana haslo parola lozinka sifre 1234abcd qwertz azerty
+azertyuiop changeme default guest root administrator adminadmin admin123 administrator1 login
+secret123 letmein123 welcome123 changeme123 trustme security computer1 internet1 starwars1 pokemon
+minecraft fortnite roblox naruto spiderman ironman hulk avengers metallica nirvana slipknot rockyou
+lovely babygirl loveme mylove iloveu iloveyou2 teamo jesus jesus1 blessed god godisgood christ
+heaven angel1 precious beautiful pretty sweety sweetheart honey cutie flowers butterfly rainbow
+unicorn kitten puppy doggie fluffy snowball princesa estrella mariposa tequiero corazon amor amormio
+carlos alejandro roberto barcelona realmadrid juventus milan chelsea1 manchester united liverpool1
+arsenal1 everton celtic rangers1 newcastle tottenham december november october september august july
+june april march february january monday tuesday friday sunday saturday spring autumn qwerty1
+qwerty12 qwerty1234 qwertyui qwerty12345 1qaz 1qazxsw 2wsx3edc 3edc4rfv zxcvbnm1 zxcvbnm123
+asdfghjkl1 poiuytrewq mnbvcxz lkjhgfdsa 11223344 1122334455 121212121212 123123123123 111222 112211
+1212 123321123 123454321 12341234 12121212 10203040 102030 5201314 520520 1314520 woaini woaini1314
+iloveyou123 000000000 00000000 0987654321 9876543210 11111111111 111111111111 1234512345 12345678910
+123456789a 123456a 123456q a123456 a12345678 q123456 1234567a 1a2b3c 1a2b3c4d a1b2c3 a1b2c3d4
+letmeinnow opensesame sesame access14 master1 michael1 jordan1 hunter2 hunter123 killer1 soccer1
+hockey1 tennis1 golf golfing fishing1 hunting camping summer1 winter1 autumn1 spring1 summer2020
+summer2021 summer2022 summer2023 summer2024 summer2025 winter2020 winter2021 winter2022 winter2023
+winter2024 winter2025 spring2024 autumn2024 password2020 password2021 password2022 password2023
+password2024 password2025 password2026 welcome2024 welcome2025 company123 company2024 office123
+office2024 work1234 letmein2024 qwerty2024 admin2024 test1234 test123 testing testing123 test12345
+demo demo123 sample example user user123 username username1 temp temp123 temppass temporary newpass
+newpassword mypassword yourpassword thepassword nopassword nopass blank empty private secure
+secure123 secret1 secretpassword topsecret confidential classified password123456 qwerty123456
+dragon123456 baseball123456 football123456 monkey123456 letmein123456 shadow123456 master123456
+mustang123456 qwertyuiop123456 pussy1234567 superman123456 qazwsx123456 killer123456 jordan123456
+jennifer123456 zxcvbnm123456 asdfgh123456 hunter123456 buster123456 soccer123456 harley123456
+batman123456 andrew123456 tigger123456 sunshine123456 iloveyou123456 charlie123456 robert123456
+thomas123456 hockey123456 ranger123456 daniel123456 starwars123456 klaster123456 george123456
+computer123456 michelle123456 jessica123456 pepper123456 zxcvbn123456 freedom123456 maggie123456
+aaaaaa123456 ginger123456 princess123456 joshua123456 cheese123456 amanda123456 summer123456
+ashley123456 nicole123456 chelsea123456 biteme123456 matthew123456 access123456 yankees123456
+dallas123456 austin123456 thunder123456 taylor123456 matrix123456 mobilemail123456 monitor123456
+monitoring123456 montana123456 moscow123456 william123456 corvette123456 hello1234567 martin123456
+heather123456 secret123456 merlin123456 diamond123456 gfhjkm123456 hammer123456 silver123456
+anthony123456 justin123456 bailey123456 patrick123456 internet123456 scooter123456 orange123456
+golfer123456 cookie123456 richard123456 samantha123456 bigdog123456 guitar123456 jackson123456
+whatever123456 mickey123456 chicken123456 sparky123456 snoopy123456 maverick123456 phoenix123456
+camaro123456 peanut123456 morgan123456 welcome123456 falcon123456 cowboy123456 ferrari123456
+samsung123456 andrea123456 smokey123456 steelers123456 joseph123456 mercedes123456 dakota123456
+arsenal123456 eagles123456 melissa123456 boomer123456 booboo123456 spider123456 nascar123456
+monster123456 tigers123456 yellow123456 xxxxxx123456 gateway123456 marina123456 diablo123456
+bulldog123456 compaq123456 purple123456 hardcore123456 banana123456 junior123456 hannah123456
+porsche123456 lakers123456 iceman123456 money1234567 cowboys123456 london123456 tennis123456
+coffee123456 scooby123456 miller123456 boston123456 brandon123456 yamaha123456 chester123456
+mother123456 forever123456 johnny123456 edward123456 oliver123456 redsox123456 player123456
+nikita123456 knight123456 fender123456 barney123456 midnight123456 please123456 brandy123456
+chicago123456 badboy123456 slayer123456 rangers123456 charles123456 angel1234567 flower123456
+rabbit123456 wizard123456 bigdick123456 jasper123456 enter1234567 rachel123456 chris1234567
+steven123456 winner123456 adidas123456 victoria123456 natasha123456 jasmine123456 winter123456
+prince123456 panties123456 marine123456 ghbdtn123456 fishing123456 cocacola123456 casper123456
+james1234567 raiders123456 marlboro123456 gandalf123456 asdfasdf123456 crystal123456 golden123456
+panther123456 lauren123456 angela123456 angels123456 madison123456 winston123456 shannon123456
+toyota123456 blowjob123456 canada123456 sophie123456 apples123456 tiger1234567 dolphin123456
+daddy1234567 sexsex123456 friends123456 liverpool123456 bubbles123456 admin1234567 donald123456
+qwertyu123456 asdfghjkl123456 qweasdzxc123456 qweasd123456 abcdef123456 abcdefg123456 abcdefgh123456
+passwort123456 motdepasse123456 contrasena123456 senha1234567 wachtwoord123456 salasana123456
+haslo1234567 parola123456 lozinka123456 sifre1234567 qwertz123456 azerty123456 azertyuiop123456
+changeme123456 default123456 guest1234567 administrator123456 adminadmin123456 login1234567
+trustme123456 security123456 pokemon123456 minecraft123456 fortnite123456 roblox123456 naruto123456
+spiderman123456 ironman123456 avengers123456 metallica123456 nirvana123456 slipknot123456
+rockyou123456 lovely123456 babygirl123456 loveme123456 mylove123456 iloveu123456 teamo1234567
+jesus1234567 blessed123456 godisgood123456 christ123456 heaven123456 precious123456 beautiful123456
+pretty123456 sweety123456 sweetheart123456 honey1234567 cutie1234567 flowers123456 butterfly123456
+rainbow123456 unicorn123456 kitten123456 puppy1234567 doggie123456 fluffy123456 snowball123456
+princesa123456 estrella123456 mariposa123456 tequiero123456 corazon123456 amormio123456 carlos123456
+alejandro123456 roberto123456 barcelona123456 realmadrid123456 juventus123456 milan1234567
+manchester123456 united123456 everton123456 celtic123456 newcastle123456 tottenham123456
+december123456 november123456 october123456 september123456 august123456 april1234567 march1234567
+february123456 january123456 monday123456 tuesday123456 friday123456 sunday123456 saturday123456
+spring123456 autumn123456 qwertyui123456 poiuytrewq123456 mnbvcxz123456 lkjhgfdsa123456 woaini123456
+letmeinnow123456 opensesame123456 sesame123456 golfing123456 hunting123456 camping123456
+testing123456 sample123456 example123456 username123456 temppass123456 temporary123456 newpass123456
+newpassword123456 mypassword123456 yourpassword123456 thepassword123456 nopassword123456
+nopass123456 blank1234567 empty1234567 private123456 secure123456 secretpassword123456
+topsecret123456 confidential123456 classified123456 passwordpassword password12345 password1234567
+password12345678 passwordpassword1 qwertyqwerty qwertyuiop12 qwertyuiop123 qwertyuiop1234
+1qaz2wsx3edc 1qaz2wsx3edc4rfv zaq12wsxcde3 qazwsxedcrfv qazwsxedc123 asdfghjkl123 asdfghjkl;'
+zxcvbnm12345 zxcvbnmasdfghjkl iloveyou12345 iloveyoubaby iloveyouforever iloveyousomuch letmein12345
+letmeinplease welcome12345 welcometothejungle administrator123 adminadmin123 changemenow123
+correcthorsebatterystaple correcthorse trustno1trustno1 abcdefghijkl abcdefghijklmnop abcdefg12345
+abc123abc123 123456789012 1234567890123 12345678901234 123456123456 123123123123123 111111111111111
+000000000000 aaaaaaaaaaaa qqqqqqqqqqqq football12345 baseball12345 superman12345 starwars12345
+monkey1234567 dragon1234567 sunshine12345 princess12345 pokemon12345 minecraft123 minecraft1234
+fortnite1234 liverpool123 liverpool1234 manchesterunited chelseafc1905 arsenal12345 barcelona123
+realmadrid123 bubblegum123 chocolate123 chocolate1234 butterfly123 butterfly1234 basketball
+basketball1 basketball123 skateboard snowboarding motorcycle playstation playstation2 playstation4
+playstation5 nintendo123 xbox360live computer1234 internet1234 mypassword123 mypassword1234
+newpassword123 password!123 p@ssw0rd1234 p@ssword1234 passw0rd1234 pa$$w0rd1234 password1234
+password1! password01 password00 password99 password007 passwordabc passwordqwerty q1w2e3r4t5y6
+q1w2e3r4t5y6u7 1q2w3e4r5t6y 1q2w3e4r5t6y7u 1a2b3c4d5e6f a1b2c3d4e5f6 qweasdzxc123 qweqweqwe
+asdasdasd zxczxczxc 123qweasdzxc qwe123qwe123 ilovemymom ilovemydad ilovemyfamily ilovejesus
+jesuschrist jesusislord godisgreat blessed123 heaven123 michaeljordan harrypotter harrypotter1
+hogwarts123 gameofthrones thelordoftherings lordoftherings darthvader skywalker startrek123
+spiderman123 batman12345 ironman12345 thunderbird blackdragon whitedragon silverfox goldfish123
+pineapple pineapple123 watermelon strawberry blueberry raspberry cheesecake cookiemonster
+sweetpea123 elephant elephant123 dolphins dolphin12345 crocodile kangaroo penguin123 babygirl123
+babyboy123 sweetheart1 sweetheart123 lovelove lovelove123 friendship friends4ever
+`;
+
+/** ~1100 common passwords, lower-case; the policy compares case-insensitively. */
+export const COMMON_PASSWORDS: ReadonlySet<string> = new Set(LIST.split(/\s+/).filter(Boolean));
