@@ -1,0 +1,57 @@
+import type { Logger } from '@ledgerline/platform';
+import type { FastifyInstance } from 'fastify';
+import type { GatewayConfig } from '../config.js';
+import { cacheControlFor, etagOf, ifNoneMatchMatches } from './etag.js';
+import { acceptRequestId } from './requestId.js';
+
+/**
+ * The Fastify-level parts of the pipeline, which must see every response including errors and 304s:
+ * request ids in and out, conditional GETs, and one log line per request.
+ */
+export function installHooks(fastify: FastifyInstance, config: GatewayConfig, logger: Logger): void {
+  fastify.decorateRequest('gw');
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const requestId = acceptRequestId(request.headers['x-request-id']);
+    request.gw = { requestId, startedAt: performance.now(), spec: undefined, principal: undefined };
+    reply.header('x-request-id', requestId);
+    done();
+  });
+
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    const spec = request.gw?.spec;
+    if (!spec?.cache || request.method !== 'GET' || reply.statusCode !== 200 || typeof payload !== 'string') {
+      if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+      done(null, payload);
+      return;
+    }
+    const etag = etagOf(payload);
+    const maxAge = config.CACHE_MAX_AGE[spec.operationId] ?? 0;
+    reply.header('etag', etag);
+    reply.header('cache-control', cacheControlFor(spec.auth === 'none', maxAge));
+    if (!ifNoneMatchMatches(request.headers['if-none-match'], etag)) {
+      done(null, payload);
+      return;
+    }
+    reply.code(304);
+    reply.removeHeader('content-type');
+    reply.removeHeader('content-length');
+    done(null, '');
+  });
+
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const ms = Math.round((performance.now() - (request.gw?.startedAt ?? 0)) * 100) / 100;
+    logger.info(
+      {
+        requestId: request.gw?.requestId,
+        method: request.method,
+        route: request.gw?.spec?.operationId,
+        url: request.url.split('?')[0],
+        status: reply.statusCode,
+        ms,
+        userId: request.gw?.principal?.userId,
+      },
+      'http request',
+    );
+    done();
+  });
+}

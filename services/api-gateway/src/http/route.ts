@@ -1,0 +1,93 @@
+import { HttpCode, RequestMapping, RequestMethod } from '@nestjs/common';
+import type { z } from 'zod';
+
+/** Who may call a route: anyone, anyone (principal read when a token is sent), a signed-in user, an admin. */
+export type AuthMode = 'none' | 'optional' | 'user' | 'admin';
+
+/**
+ * Rate-limit class: `api` counts per caller and tier; the strict classes count per IP + e-mail whatever
+ * the tier (credential stuffing, mail bombing); `none` skips limits (probes, docs).
+ */
+export type RateClass = 'api' | 'login' | 'forgot' | 'resend' | 'codeRequest' | 'none';
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+/** Everything the cross-cutting layers (auth, limits, idempotency, caching, OpenAPI) know about a route. */
+export interface RouteSpec {
+  readonly method: HttpMethod;
+  /** Nest path syntax (`/me/sessions/:id`), without the root path. */
+  readonly path: string;
+  /** The handler's method name; also the OpenAPI operationId. */
+  readonly operationId: string;
+  readonly summary: string;
+  readonly tag: string;
+  readonly auth: AuthMode;
+  readonly requireVerifiedEmail: boolean;
+  readonly rateClass: RateClass;
+  /** Success status. */
+  readonly status: number;
+  readonly body?: z.ZodType;
+  readonly query?: z.ZodType;
+  readonly params?: z.ZodType;
+  /** Success body schema (OpenAPI only); none for empty responses. */
+  readonly response?: z.ZodType;
+  /** Honours `Idempotency-Key`. Off for responses carrying secrets (tokens, TOTP secrets, recovery codes). */
+  readonly idempotent: boolean;
+  /** ETag, If-None-Match and Cache-Control (query routes). */
+  readonly cache: boolean;
+  /** May be authenticated by the refresh-token cookie, so a cookie request must pass the CSRF check. */
+  readonly csrf: boolean;
+  /** Content type of a non-JSON success body (the docs page). */
+  readonly produces?: string;
+}
+
+export type EndpointOptions = Pick<RouteSpec, 'method' | 'path' | 'summary' | 'tag'> &
+  Partial<Omit<RouteSpec, 'method' | 'path' | 'summary' | 'tag' | 'operationId'>>;
+
+const ROUTE_SPEC = Symbol('ledgerline:gateway-route');
+
+const DEFAULTS = {
+  auth: 'user',
+  requireVerifiedEmail: false,
+  rateClass: 'api',
+  idempotent: false,
+  cache: false,
+  csrf: false,
+} as const;
+
+/**
+ * Declares a gateway route: the Nest mapping, its success status and the spec the guards, interceptors
+ * and OpenAPI builder read. The operationId is the handler's name, so docs and code cannot drift apart.
+ */
+export function Endpoint(options: EndpointOptions): MethodDecorator {
+  return (target, key, descriptor) => {
+    const status = options.status ?? (options.method === 'POST' ? 201 : 200);
+    const spec: RouteSpec = { ...DEFAULTS, ...options, status, operationId: String(key) };
+    Reflect.defineMetadata(ROUTE_SPEC, spec, descriptor.value as object);
+    RequestMapping({ path: options.path, method: RequestMethod[options.method] })(target, key, descriptor);
+    HttpCode(status)(target, key, descriptor);
+  };
+}
+
+/** The spec of a handler decorated with {@link Endpoint}, if any. */
+export function routeSpecOf(handler: unknown): RouteSpec | undefined {
+  return typeof handler === 'function' ? Reflect.getMetadata(ROUTE_SPEC, handler) : undefined;
+}
+
+/** Every route declared on the given controller classes, in declaration order. */
+export function routeSpecsOf(
+  controllers: readonly (abstract new (...args: never[]) => unknown)[],
+): RouteSpec[] {
+  const specs: RouteSpec[] = [];
+  for (const controller of controllers) {
+    const proto = controller.prototype as Record<string, unknown>;
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      const spec = routeSpecOf(proto[name]);
+      if (spec) specs.push(spec);
+    }
+  }
+  return specs;
+}
+
+/** `/me/sessions/:id` → `/me/sessions/{id}` (OpenAPI path templating). */
+export const openApiPath = (path: string): string => path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
