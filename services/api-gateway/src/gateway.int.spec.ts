@@ -15,13 +15,12 @@ import {
   type SessionTokens,
 } from '@ledgerline/contracts';
 import { closeNats, connectNats, type NatsConnection } from '@ledgerline/platform';
-import { infrastructure } from '@ledgerline/testing';
+import { infrastructure, startTestNats, type TestNats, waitUntil } from '@ledgerline/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, type Gateway } from './app/createGateway.js';
 import { loadGatewayConfig } from './config.js';
 import { FakeIdentity, signAccessToken, type TestKey, testKey } from './testing/fakeIdentity.test-helpers.js';
-import { startTestNats, type TestNats, waitUntil } from './testing/privateNats.test-helpers.js';
 
 const run = randomBytes(4).toString('hex');
 const APP_ORIGIN = 'https://app.example.test';

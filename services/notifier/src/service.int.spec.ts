@@ -8,14 +8,20 @@ import {
   natsRequest,
   type ServiceHandle,
 } from '@ledgerline/platform';
-import { dropServiceSchemas, infrastructure, testPool, uniqueServiceName } from '@ledgerline/testing';
+import {
+  dropServiceSchemas,
+  infrastructure,
+  type SmtpCapture,
+  startSmtpCapture,
+  testPool,
+  uniqueServiceName,
+} from '@ledgerline/testing';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NOTIFIER, startNotifier } from './app.js';
 import { loadNotifierConfig, type NotifierConfig } from './config.js';
 import { identityEvents, publishIdentityEvent } from './testing/identityEvents.test-helpers.js';
-import { type SmtpCapture, startSmtpCapture } from './testing/smtpCapture.test-helpers.js';
 
 // The one notifier test file that boots the real wiring on NATS subjects (`notifier.qry.Health`):
 // two processes serving the same subject in one queue group would answer each other's requests.

@@ -6,7 +6,14 @@ import {
   type RunningConsumer,
 } from '@ledgerline/eventsourcing';
 import { closeNats, connectNats, type NatsConnection, uuidv7 } from '@ledgerline/platform';
-import { dropServiceSchemas, infrastructure, testPool, uniqueServiceName } from '@ledgerline/testing';
+import {
+  dropServiceSchemas,
+  infrastructure,
+  type SmtpCapture,
+  startSmtpCapture,
+  testPool,
+  uniqueServiceName,
+} from '@ledgerline/testing';
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type pg from 'pg';
 import pino from 'pino';
@@ -14,7 +21,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadNotifierConfig, type NotifierConfig } from '../config.js';
 import { createMailer, type Mailer } from '../mail/mailer.js';
 import { identityEvents, publishIdentityEvent } from '../testing/identityEvents.test-helpers.js';
-import { type SmtpCapture, startSmtpCapture } from '../testing/smtpCapture.test-helpers.js';
 import { deliveryStreamId } from './delivery.js';
 import { startDeliveryConsumer } from './deliveryConsumer.js';
 

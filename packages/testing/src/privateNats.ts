@@ -1,7 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { answers, infrastructure } from '@ledgerline/testing';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { answers, infrastructure } from './infrastructure.js';
 
 export interface TestNats {
   readonly url: string;
@@ -23,17 +26,23 @@ const CANDIDATES = [
  * keeps our fake responders and "nobody answers" checks deterministic. Falls back to the shared
  * server when no nats-server binary is installed.
  */
-export async function startTestNats(): Promise<TestNats> {
+export async function startTestNats(options: { jetstream?: boolean } = {}): Promise<TestNats> {
   const binary = CANDIDATES.find((path) => path !== undefined && existsSync(path));
   if (!binary) {
     const { natsUrl } = await infrastructure();
     return { url: natsUrl, private: false, stop: async () => {} };
   }
   const port = await freePort();
-  const child = spawn(binary, ['-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+  const storeDir = options.jetstream ? await mkdtemp(join(tmpdir(), 'll-nats-')) : undefined;
+  const args = ['-a', '127.0.0.1', '-p', String(port), ...(storeDir ? ['-js', '-sd', storeDir] : [])];
+  const child = spawn(binary, args, { stdio: 'ignore' });
   const url = `nats://127.0.0.1:${port}`;
   await waitUntil(() => answers(url), 10_000);
-  return { url, private: true, stop: () => stopChild(child) };
+  const stop = async () => {
+    await stopChild(child);
+    if (storeDir) await rm(storeDir, { recursive: true, force: true });
+  };
+  return { url, private: true, stop };
 }
 
 function freePort(): Promise<number> {
