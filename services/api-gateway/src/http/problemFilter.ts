@@ -13,7 +13,14 @@ export class ProblemFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const problem = toProblem(error);
-    if (problem.status >= 500) {
+    // A 503 is an outage downstream, reported once per request without a stack; a 500 is our bug.
+    if (problem.status === 503) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.logger.warn(
+        { requestId: request.gw?.requestId, status: 503, reason: message },
+        'service unavailable',
+      );
+    } else if (problem.status >= 500) {
       this.logger.error(
         { err: error, requestId: request.gw?.requestId, status: problem.status },
         'request failed',
