@@ -1,0 +1,76 @@
+# syntax=docker/dockerfile:1.7
+#
+# One image for every Ledgerline process; SERVICE picks the entry point at run time:
+#   docker build -t ledgerline:dev .
+#   docker run --rm -e SERVICE=identity ledgerline:dev
+#   docker run --rm ledgerline:dev node tools/ops/bin/ledgerline.js migrate   (CMD replaced)
+# See deploy/README.md for the expected size and the layer layout.
+
+ARG NODE_IMAGE=node:24.21.0-slim
+
+# ── manifests: only the package.json files, so dependency layers are rebuilt only when they change
+FROM ${NODE_IMAGE} AS manifests
+WORKDIR /src
+COPY . .
+RUN mkdir -p /out \
+ && find . -name package.json -not -path '*/node_modules/*' -exec cp --parents {} /out \; \
+ && cp package-lock.json /out/
+
+# ── build: every dependency (dev included), prisma generate, tsc through turbo
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+ENV TURBO_TELEMETRY_DISABLED=1 NEXT_TELEMETRY_DISABLED=1 PRISMA_HIDE_UPDATE_MESSAGE=1
+COPY --from=manifests /out/ ./
+RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
+COPY . .
+# `npm run build` runs every workspace's build; identity's runs `prisma generate` first
+# (services/identity/scripts/generate.mjs), so the Prisma client is generated here, never at run time.
+RUN npm run build
+# The ops CLI must run from dist/ here: its bin falls back to tsx, a dev dependency. Until tools/ops
+# has a build script of its own, compile it with its tsconfig.
+RUN if [ ! -f tools/ops/dist/main.js ]; then npx tsc -p tools/ops/tsconfig.json --noEmit false; fi
+# What the runtime needs from each workspace: its manifest, compiled code, SQL migrations, CLI bin.
+RUN mkdir -p /dist \
+ && for dir in packages/* services/* tools/*; do \
+      [ -f "$dir/package.json" ] || continue; \
+      mkdir -p "/dist/$dir"; \
+      for part in package.json dist bin migrations prisma; do \
+        if [ -e "$dir/$part" ]; then cp -R "$dir/$part" "/dist/$dir/"; fi; \
+      done; \
+    done \
+ && mkdir -p /dist/deploy/docker && cp deploy/docker/*.mjs /dist/deploy/docker/
+
+# ── prod-deps: production dependencies of the runnable workspaces (services, tools) only: bench,
+# e2e and deploy are left out (they pull test tooling). No install scripts: nothing at run time needs them
+# (argon2 ships prebuilt binaries, the Prisma client runs on the pg adapter without engines).
+FROM ${NODE_IMAGE} AS prod-deps
+WORKDIR /app
+COPY --from=manifests /out/ ./
+RUN --mount=type=cache,target=/root/.npm \
+    npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+      $(for dir in services/* tools/*; do [ -f "$dir/package.json" ] && printf -- '--workspace=%s ' "$dir"; done) \
+ && rm -rf deploy bench e2e \
+ && find node_modules/@ledgerline -xtype l -delete
+
+# ── runtime
+FROM ${NODE_IMAGE} AS runtime
+ARG SERVICE=api-gateway
+ENV NODE_ENV=production \
+    SERVICE=${SERVICE} \
+    PORT=3000 \
+    HEALTH_PORT=8081 \
+    NODE_OPTIONS=--enable-source-maps
+WORKDIR /app
+# A fixed numeric uid/gid so Kubernetes' runAsNonRoot can verify it without a passwd lookup.
+RUN groupadd --system --gid 10001 ledgerline \
+ && useradd --system --uid 10001 --gid ledgerline --home-dir /app --shell /usr/sbin/nologin ledgerline
+COPY --from=prod-deps --chown=root:root /app/ ./
+COPY --from=build --chown=root:root /dist/ ./
+USER 10001:10001
+# 3000: the gateway's HTTP; 8081: /healthz and /readyz of the NATS-only services.
+EXPOSE 3000 8081
+HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
+  CMD ["node", "deploy/docker/healthcheck.mjs"]
+# node is PID 1 and handles SIGTERM itself (drain, then exit): no shell in between. A CMD, not an
+# ENTRYPOINT, so the migrate job and one-off ops commands replace it with `node tools/ops/bin/…`.
+CMD ["node", "deploy/docker/start.mjs"]
