@@ -10,7 +10,7 @@ FROM unnest($4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[])
   WITH ORDINALITY AS e(id, type, sv, data, meta, ord)
 ${guard}
 ORDER BY e.ord
-RETURNING global_position, transaction_id::text AS transaction_id, stream_version, to_json(recorded_at) #>> '{}' AS recorded_at`;
+RETURNING global_position, transaction_id::text AS transaction_id_text, stream_version, to_json(recorded_at) #>> '{}' AS recorded_at`;
 
 export interface AppendStatement {
   name: string;

@@ -11,6 +11,8 @@ export class PgNotifier {
   private connecting: Promise<void> | undefined;
   private waiters = new Set<() => void>();
   private closed = false;
+  private sending = false;
+  private sendAgain = false;
 
   constructor(
     private readonly pool: Pool,
@@ -29,6 +31,33 @@ export class PgNotifier {
       const timer = setTimeout(done, timeoutMs);
       this.waiters.add(done);
     });
+  }
+
+  /**
+   * Announces committed appends: wakes this process's readers now and other processes through
+   * one `pg_notify` at a time (appends during a send are folded into one more). Call it after the
+   * commit: a NOTIFY inside the append transaction would serialise every appender's commit.
+   */
+  notifyAppended(): void {
+    this.wakeAll();
+    if (this.closed) return;
+    if (this.sending) {
+      this.sendAgain = true;
+      return;
+    }
+    this.sending = true;
+    const send = (): void => {
+      this.pool
+        .query("SELECT pg_notify($1, '')", [this.channel])
+        .catch(() => undefined) // readers poll anyway; a lost wake-up only costs latency
+        .finally(() => {
+          if (this.sendAgain && !this.closed) {
+            this.sendAgain = false;
+            send();
+          } else this.sending = false;
+        });
+    };
+    send();
   }
 
   /** Wakes every waiter now (used by stop()). */

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateService } from '../migrations/kernelMigrations.js';
 import type { RecordedEvent } from '../store/types.js';
 import { PostgresEventStore } from './pgEventStore.js';
+import { EVENT_COLUMNS } from './rows.js';
 
 const service = uniqueServiceName('store');
 let pool: pg.Pool;
@@ -167,6 +168,33 @@ describe('readAll and subscribe', () => {
       after = batch.at(-1);
     }
     expect(viaSmallBatches).toEqual(ids);
+  });
+});
+
+describe('readAll query plan', () => {
+  it('walks the log-order index instead of sorting the table', async () => {
+    // A regression guard: ordering by a text alias of transaction_id once sorted the whole log on
+    // every page (and out of numeric order). With the index usable, no Sort node is needed.
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      // Make every alternative to an ordered index scan look prohibitive to the planner.
+      for (const setting of ['enable_seqscan', 'enable_bitmapscan', 'enable_sort']) {
+        await client.query(`SET LOCAL ${setting} = off`);
+      }
+      const { rows } = await client.query(
+        `EXPLAIN (FORMAT JSON) SELECT ${EVENT_COLUMNS} FROM "${service}_es"."events"
+         WHERE (transaction_id, global_position) > ('0'::xid8, 0::bigint)
+           AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+         ORDER BY transaction_id, global_position LIMIT 1000`,
+      );
+      const plan = JSON.stringify(rows[0]['QUERY PLAN']);
+      expect(plan).toContain('events_log_order_idx');
+      expect(plan).not.toContain('"Node Type":"Sort"');
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
   });
 });
 

@@ -53,13 +53,22 @@ export class PostgresEventStore implements EventStore {
   async append(streamId: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult> {
     if (events.length === 0) throw new ConflictError('an append needs at least one event', { streamId });
     const needsTransaction = this.hooks.length > 0 || options.reserve?.length || options.release?.length;
-    if (!needsTransaction) return this.appendOnce(this.pool, streamId, events, options);
-    return this.inTransaction((client) => this.appendWith(client, streamId, events, options));
+    const result = needsTransaction
+      ? await this.inTransaction((client) => this.appendWith(client, streamId, events, options))
+      : await this.appendOnce(this.pool, streamId, events, options);
+    this.notifier.notifyAppended();
+    return result;
+  }
+
+  /** Wakes subscribers after a transaction that called `appendWith` has committed. */
+  notifyAppended(): void {
+    this.notifier.notifyAppended();
   }
 
   /**
    * Appends inside a transaction the caller owns (consumers and sagas commit their inbox row
-   * and their events together). Runs reservations and append hooks too.
+   * and their events together). Runs reservations and append hooks too. Call `notifyAppended()`
+   * after the commit to wake subscribers at once (they poll otherwise).
    */
   async appendWith(
     client: PoolClient,
@@ -153,7 +162,7 @@ export class PostgresEventStore implements EventStore {
           streamId,
           streamPosition: row.stream_version,
           globalPosition: Number(row.global_position),
-          transactionId: Number(row.transaction_id),
+          transactionId: Number(row.transaction_id_text),
           occurredAt: row.recorded_at,
           data: event.data,
           meta: event.meta,

@@ -2,12 +2,14 @@ import type { MessageMeta } from '@ledgerline/contracts';
 import type { RecordedEvent } from '../store/types.js';
 
 /** Columns every event read selects, in the shape `toRecordedEvent` maps. */
-export const EVENT_COLUMNS = `global_position, transaction_id::text AS transaction_id, stream_id, stream_version,
+// The text form of the xid8 gets its own alias: an output column named `transaction_id` would be
+// what a bare `ORDER BY transaction_id` sorts by — as text, out of log order and without the index.
+export const EVENT_COLUMNS = `global_position, transaction_id::text AS transaction_id_text, stream_id, stream_version,
   event_id, event_type, schema_version, data, metadata, to_json(recorded_at) #>> '{}' AS recorded_at`;
 
 export interface EventRow {
   global_position: string;
-  transaction_id: string;
+  transaction_id_text: string;
   stream_id: string;
   stream_version: number;
   event_id: string;
@@ -26,7 +28,7 @@ export const toRecordedEvent = (row: EventRow): RecordedEvent => ({
   streamId: row.stream_id,
   streamPosition: row.stream_version,
   globalPosition: Number(row.global_position),
-  transactionId: Number(row.transaction_id),
+  transactionId: Number(row.transaction_id_text),
   occurredAt: row.recorded_at,
   data: row.data,
   meta: row.metadata,

@@ -57,6 +57,8 @@ export class EventRelay {
   private readonly schema: string;
   private readonly eventsTable: string;
   private readonly subjects = new Map<string, string | Error>();
+  private position: LogPosition | undefined;
+  private prefetched: Promise<RecordedEvent[]> | undefined;
 
   constructor(private readonly options: EventRelayOptions) {
     this.schema = schemasOf(options.service).eventStore;
@@ -92,6 +94,7 @@ export class EventRelay {
       if (!(await tryLockWorker(client, this.options.service, WORKER))) {
         throw new Error(`the relay of ${this.options.service} is active in another process`);
       }
+      this.forgetPosition();
       try {
         return await this.drainTo(client, await this.head(client), Date.now() + timeoutMs);
       } finally {
@@ -116,14 +119,12 @@ export class EventRelay {
   }
 
   private async head(client: PoolClient): Promise<LogPosition> {
-    const { rows } = await client.query<{ transaction_id: string; global_position: string }>(
-      `SELECT transaction_id::text AS transaction_id, global_position FROM ${this.eventsTable}
+    const { rows } = await client.query<{ tx: string; global_position: string }>(
+      `SELECT transaction_id::text AS tx, global_position FROM ${this.eventsTable}
        ORDER BY transaction_id DESC, global_position DESC LIMIT 1`,
     );
     const row = rows[0];
-    return row
-      ? { transactionId: Number(row.transaction_id), globalPosition: Number(row.global_position) }
-      : START;
+    return row ? { transactionId: Number(row.tx), globalPosition: Number(row.global_position) } : START;
   }
 
   private get batchSize(): number {
@@ -157,6 +158,7 @@ export class EventRelay {
       await sleep(this.options.standbyRetryMs ?? 2000);
     }
     if (this.stopping) return;
+    this.forgetPosition();
     try {
       this.state = 'running';
       while (!this.stopping) {
@@ -173,18 +175,38 @@ export class EventRelay {
     return this.options.store ? this.options.store.waitForAppend(timeout) : sleep(timeout);
   }
 
-  /** One batch: read after the checkpoint, publish the public events, await acks, checkpoint. */
+  /**
+   * One batch: read after the checkpoint, publish the public events, await acks, checkpoint. A full
+   * page prefetches the next one while its acks are outstanding. The position is kept in memory
+   * while this process holds the relay lock and read again whenever the lock is (re)taken.
+   */
   private async relayBatch(client: PoolClient): Promise<{ read: number; published: number }> {
-    const after = await readPosition(client, this.schema, POSITION);
-    const events = await readAllWith(client, this.eventsTable, this.schema, {
+    this.position ??= await readPosition(client, this.schema, POSITION);
+    const events = await (this.prefetched ?? this.readPage(this.position));
+    this.prefetched = undefined;
+    if (events.length === 0) return { read: 0, published: 0 };
+    const last = positionOf(events.at(-1)!);
+    if (events.length === this.batchSize) this.prefetched = this.readPage(last);
+    const published = await this.publishAll(events);
+    await this.options.beforeCheckpoint?.(events);
+    await writePosition(client, this.schema, POSITION, last);
+    this.position = last;
+    return { read: events.length, published };
+  }
+
+  private readPage(after: LogPosition): Promise<RecordedEvent[]> {
+    const page = readAllWith(this.options.pool, this.eventsTable, this.schema, {
       after,
       maxCount: this.batchSize,
     });
-    if (events.length === 0) return { read: 0, published: 0 };
-    const published = await this.publishAll(events);
-    await this.options.beforeCheckpoint?.(events);
-    await writePosition(client, this.schema, POSITION, positionOf(events.at(-1)!));
-    return { read: events.length, published };
+    page.catch(() => undefined); // awaited by the next batch; never an unhandled rejection
+    return page;
+  }
+
+  /** Forgets what this process knew while it held the lock (another instance may have moved on). */
+  private forgetPosition(): void {
+    this.position = undefined;
+    this.prefetched = undefined;
   }
 
   private async publishAll(events: RecordedEvent[]): Promise<number> {
