@@ -1,0 +1,133 @@
+import { randomBytes } from 'node:crypto';
+import { cpus } from 'node:os';
+import { dropServiceSchemas, infrastructure, startTestNats, testPool } from '@ledgerline/testing';
+import { median } from '../kernel/stats.js';
+import { type LoadResult, load } from './load.js';
+import { type Child, startTs, waitForOk } from './processes.js';
+import { writeGatewayResults } from './report.js';
+
+// npm run bench:gateway — GET /me and PATCH /me through gateway → NATS → identity at 50
+// connections, beside the raw ceiling (bare Fastify + one NATS request to an echo responder),
+// and login throughput (argon2-bound). Servers run as their own processes; the load generator
+// runs here. Everything shares this machine's cores, as in production-like single-node setups.
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const GATEWAY_PORT = 3901;
+const ECHO_PORT = 3902;
+const USERS = Number(process.env.BENCH_USERS ?? 200);
+
+const { databaseUrl, redisUrl } = await infrastructure();
+const nats = await startTestNats({ jetstream: true });
+const id = randomBytes(3).toString('hex');
+const schema = `identity-bench${id}`;
+const common = {
+  NATS_URL: nats.url,
+  DATABASE_URL: databaseUrl,
+  REDIS_URL: redisUrl,
+  NODE_ENV: 'test',
+  LOG_LEVEL: 'warn',
+};
+const children: Child[] = [];
+
+try {
+  children.push(
+    startTs('services/identity/src/main.ts', {
+      ...common,
+      IDENTITY_SCHEMA_SERVICE: schema,
+      // All load comes from one IP here; in production it comes from many.
+      LOGIN_IP_MAX_FAILURES: '10000',
+    }),
+  );
+  children.push(
+    startTs('services/api-gateway/src/main.ts', {
+      ...common,
+      PORT: String(GATEWAY_PORT),
+      HOST: '127.0.0.1',
+      RATE_LIMIT_ENABLED: 'false',
+      READY_SERVICES: 'identity',
+      REDIS_KEY_PREFIX: `bench${id}:`,
+    }),
+  );
+  const echoEnv = { NATS_URL: nats.url, ECHO_SUBJECT: `bench.echo.${id}`, PORT: String(ECHO_PORT) };
+  children.push(startTs('bench/gateway/echoCeiling.ts', { ...echoEnv }));
+  // argv cannot be passed through startTs; the responder is selected by a second entry file.
+  children.push(startTs('bench/gateway/echoResponder.ts', echoEnv));
+  const gateway = `http://127.0.0.1:${GATEWAY_PORT}`;
+  await waitForOk(`${gateway}/readyz`);
+  await waitForOk(`http://127.0.0.1:${ECHO_PORT}/healthz`);
+
+  // Many users, as in production: one account's stream under 50 concurrent writers would measure
+  // optimistic-concurrency conflicts, and one account's logins would trip its brute-force throttle.
+  const password = 'benchmark passphrase 2026!';
+  const users = await Promise.all(
+    Array.from({ length: USERS }, async (_, i) => {
+      const email = `bench-${id}-${i}@example.test`;
+      await post(`${gateway}/auth/register`, { email, password, displayName: `Bench ${i}` });
+      const { tokens } = (await post(`${gateway}/auth/login`, { email, password })) as {
+        tokens: { accessToken: string };
+      };
+      return { email, authorization: `Bearer ${tokens.accessToken}` };
+    }),
+  );
+  let turn = 0;
+  const nextUser = () => users[turn++ % users.length]!;
+  const auth = () => ({ authorization: nextUser().authorization });
+
+  const results: Record<'raw' | 'getMe' | 'patchMe' | 'login', LoadResult[]> = {
+    raw: [],
+    getMe: [],
+    patchMe: [],
+    login: [],
+  };
+  let n = 0;
+  for (let run = 1; run <= RUNS; run++) {
+    results.raw.push(await load({ url: `http://127.0.0.1:${ECHO_PORT}/echo`, seconds: SECONDS }));
+    results.getMe.push(await load({ url: `${gateway}/me`, perRequestHeaders: auth, seconds: SECONDS }));
+    results.patchMe.push(
+      await load({
+        url: `${gateway}/me`,
+        method: 'PATCH',
+        perRequestHeaders: auth,
+        body: () => JSON.stringify({ displayName: `Bench ${n++}` }),
+        seconds: SECONDS,
+      }),
+    );
+    results.login.push(
+      await load({
+        url: `${gateway}/auth/login`,
+        method: 'POST',
+        body: () => JSON.stringify({ email: nextUser().email, password }),
+        seconds: SECONDS,
+      }),
+    );
+    console.log(
+      `run ${run}/${RUNS}: raw ${rps(results.raw)} · GET /me ${rps(results.getMe)} · PATCH /me ${rps(results.patchMe)} · login ${rps(results.login)}`,
+    );
+  }
+  await writeGatewayResults({
+    results,
+    seconds: SECONDS,
+    cores: cpus().length,
+    argon2: 'argon2id, m=19456 KiB, t=2, p=1 (identity defaults)',
+  });
+} finally {
+  for (const child of children.reverse()) await child.stop();
+  await nats.stop();
+  const pool = await testPool(2);
+  await dropServiceSchemas(pool, schema);
+  await pool.end();
+}
+
+function rps(list: LoadResult[]): string {
+  return `${Math.round(median(list.map((r) => r.requestsPerSecond)))} req/s`;
+}
+
+async function post(url: string, body: unknown): Promise<unknown> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`${url}: ${response.status} ${await response.text()}`);
+  return response.json();
+}
