@@ -23,12 +23,10 @@ ENV TURBO_TELEMETRY_DISABLED=1 NEXT_TELEMETRY_DISABLED=1 PRISMA_HIDE_UPDATE_MESS
 COPY --from=manifests /out/ ./
 RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
 COPY . .
-# `npm run build` runs every workspace's build; identity's runs `prisma generate` first
-# (services/identity/scripts/generate.mjs), so the Prisma client is generated here, never at run time.
+# `npm run build` runs every workspace's build, the ops CLI's included (its bin prefers dist/);
+# identity's runs `prisma generate` first (services/identity/scripts/generate.mjs), so the Prisma
+# client is generated here, never at run time.
 RUN npm run build
-# The ops CLI must run from dist/ here: its bin falls back to tsx, a dev dependency. Until tools/ops
-# has a build script of its own, compile it with its tsconfig.
-RUN if [ ! -f tools/ops/dist/main.js ]; then npx tsc -p tools/ops/tsconfig.json --noEmit false; fi
 # What the runtime needs from each workspace: its manifest, compiled code, SQL migrations, CLI bin.
 RUN mkdir -p /dist \
  && for dir in packages/* services/* tools/*; do \

@@ -1,11 +1,11 @@
 import { migrateService } from '@ledgerline/eventsourcing';
 import { createLogger, createService, type Logger, type ServiceHandle } from '@ledgerline/platform';
 import { type IdentityConfig, loadIdentityConfig } from './config.js';
-import { asyncProjections, inlineProjections } from './features.js';
 import { IdentityModule } from './identityModule.js';
 import { createInfrastructure, type IdentityInfrastructure } from './infrastructure/infrastructure.js';
 import { migrationsDir } from './infrastructure/paths.js';
 import { type Publishing, startPublishing } from './infrastructure/publishing.js';
+import { asyncProjections, inlineProjections } from './projections.js';
 
 export interface StartIdentityOptions {
   /** Environment to parse (default process.env); tests pass a unique IDENTITY_SCHEMA_SERVICE. */

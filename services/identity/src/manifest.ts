@@ -1,6 +1,6 @@
 import { defineServiceManifest } from '@ledgerline/eventsourcing';
-import { asyncProjections, inlineProjections } from './features.js';
 import { migrationsDir } from './infrastructure/paths.js';
+import { asyncProjections, inlineProjections } from './projections.js';
 
 /** What the ops CLI and the Helm jobs need to migrate and rebuild identity's read models. */
 export const manifest = defineServiceManifest({

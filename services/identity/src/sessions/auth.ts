@@ -1,4 +1,3 @@
-import type { Projection } from '@ledgerline/eventsourcing';
 import type { Logger } from '@ledgerline/platform';
 import type { IdentityInfrastructure } from '../infrastructure/infrastructure.js';
 import { MfaService } from '../mfa/mfaService.js';
@@ -8,7 +7,6 @@ import { authThrottles } from '../throttling/authPolicies.js';
 import { Throttle } from '../throttling/throttle.js';
 import { PasswordLogin } from './login/passwordLogin.js';
 import { SignIn } from './login/signIn.js';
-import { sessionsListProjection } from './projections/sessionsList.js';
 import { SessionRevocationReaction } from './sessionRevocationReaction.js';
 import { Sessions } from './sessions.js';
 import { SignInCodes } from './signInCodes/signInCodes.js';
@@ -26,7 +24,6 @@ export interface Auth {
 }
 
 /** The auth feature's inline projections (src/features.ts). */
-export const sessionsProjections: readonly Projection[] = [sessionsListProjection as unknown as Projection];
 
 /** Builds every auth use case over the service's infrastructure (Nest module and int tests alike). */
 export function createAuth(infra: IdentityInfrastructure, logger?: Logger): Auth {

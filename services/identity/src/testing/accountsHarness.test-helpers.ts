@@ -5,9 +5,9 @@ import type pg from 'pg';
 import { accountStreamId } from '../accounts/account.js';
 import { type AccountsDeps, accountsDeps } from '../accounts/accountsDeps.js';
 import { loadIdentityConfig } from '../config.js';
-import { inlineProjections } from '../features.js';
 import { createInfrastructure, type IdentityInfrastructure } from '../infrastructure/infrastructure.js';
 import { migrationsDir } from '../infrastructure/paths.js';
+import { inlineProjections } from '../projections.js';
 
 /** A migrated, unique identity schema with the accounts use cases over it and a movable clock. */
 export interface AccountsHarness {
