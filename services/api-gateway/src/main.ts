@@ -1,15 +1,13 @@
 import 'reflect-metadata';
-import { createLogger, startTelemetry } from '@ledgerline/platform';
-import { createGateway } from './app/createGateway.js';
-import { loadGatewayConfig } from './config.js';
+import { bootstrapTelemetry } from '@ledgerline/platform/telemetry';
 
-// Process entry: config once, telemetry before anything is instrumented, then serve until a signal.
+// Process entry: tracing before anything is instrumented (the rest is imported after it), config
+// once, then serve until a signal.
+const telemetry = bootstrapTelemetry('api-gateway');
+const { createLogger } = await import('@ledgerline/platform');
+const { createGateway } = await import('./app/createGateway.js');
+const { loadGatewayConfig } = await import('./config.js');
 const config = loadGatewayConfig();
-const telemetry = startTelemetry({
-  serviceName: 'api-gateway',
-  enabled: config.OTEL_ENABLED,
-  otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
-});
 const logger = createLogger({
   service: 'api-gateway',
   level: config.LOG_LEVEL,

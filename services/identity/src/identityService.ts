@@ -13,6 +13,8 @@ export interface StartIdentityOptions {
   logger?: Logger;
   /** Install SIGTERM/SIGINT handlers (default true; tests pass false). */
   handleSignals?: boolean;
+  /** Flushed last on shutdown (main.ts starts it before anything else loads). */
+  telemetry?: { shutdown(): Promise<void> };
 }
 
 export interface IdentityService {
@@ -46,6 +48,7 @@ export async function startIdentity(options: StartIdentityOptions = {}): Promise
       healthChecks: { redis: () => infra.redis.ping() },
       // Newest first: publishing stops before the infrastructure it reads from closes.
       onShutdown: [
+        { name: 'telemetry', close: () => options.telemetry?.shutdown() },
         { name: 'infrastructure', close: () => infra.close() },
         { name: 'publishing', close: () => publishing?.stop() },
       ],

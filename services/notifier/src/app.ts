@@ -20,6 +20,8 @@ export interface StartNotifierOptions {
   logger?: Logger;
   /** Install SIGTERM/SIGINT handlers (default true; tests pass false). */
   handleSignals?: boolean;
+  /** Flushed last on shutdown (main.ts starts it before anything else loads). */
+  telemetry?: { shutdown(): Promise<void> };
 }
 
 /**
@@ -65,6 +67,7 @@ export async function startNotifier(
     handleSignals: options.handleSignals,
     healthChecks: { smtp: () => mailer.verify() },
     onShutdown: [
+      { name: 'telemetry', close: () => options.telemetry?.shutdown() },
       { name: 'postgres', close: () => pool.end() },
       { name: 'event store', close: () => store.close() },
       { name: 'smtp', close: () => mailer.close() },
