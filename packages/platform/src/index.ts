@@ -2,9 +2,12 @@ export { ConfigError, type ConfigProblem } from './config/configError.js';
 export {
   type BaseConfig,
   baseConfigSchema,
+  DEV_MESSAGE_SEAL_KEY,
   type DeepReadonly,
   envBoolean,
   envInt,
+  envKey32,
+  envServiceName,
   loadConfig,
 } from './config/loadConfig.js';
 export {

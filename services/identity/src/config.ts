@@ -1,36 +1,29 @@
-import { baseConfigSchema, ConfigError, type DeepReadonly, envInt, loadConfig } from '@ledgerline/platform';
+import {
+  baseConfigSchema,
+  ConfigError,
+  DEV_MESSAGE_SEAL_KEY,
+  type DeepReadonly,
+  envInt,
+  envKey32,
+  envServiceName,
+  loadConfig,
+} from '@ledgerline/platform';
 import { z } from 'zod';
 
 // Development and test keys: fixed so a dev restart can still open tokens sealed before it.
 // Production refuses to start without real ones (loadIdentityConfig).
-const DEV_MESSAGE_SEAL_KEY = '5c6542464226f7d506ac7e77267fd95ed6a0fc185d2e390d4a0b029c4fc61f32';
 const DEV_KEY_ENCRYPTION_KEY = 'eb4239bda3bd8847987133eacee2d3468d2caa7156ba51e5db69163544a924eb';
-
-/** A 32-byte key given as 64 hex characters or as base64 (what `seal` and AES-256 take). */
-const key32 = () =>
-  z
-    .string()
-    .trim()
-    .refine(
-      (value) =>
-        /^[0-9a-f]{64}$/i.test(value) ||
-        (/^[A-Za-z0-9+/_-]+={0,2}$/.test(value) && Buffer.from(value, 'base64').length === 32),
-      'expected 32 bytes as 64 hex characters or base64',
-    );
 
 /** Identity's environment: the platform's base variables plus its own. */
 export const identityConfigSchema = baseConfigSchema.extend({
   /** Name the schemas are derived from (`<name>_es`, `<name>_rm`); tests pass a unique one. */
-  IDENTITY_SCHEMA_SERVICE: z
-    .string()
-    .regex(/^[a-z][a-z0-9_-]*$/, 'lower-case letters, digits, - and _')
-    .default('identity'),
+  IDENTITY_SCHEMA_SERVICE: envServiceName('identity'),
   /** Seals tokens that travel in public events (verification, reset, sign-in codes). */
-  MESSAGE_SEAL_KEY: key32().optional(),
+  MESSAGE_SEAL_KEY: envKey32().optional(),
   /** Base of the links in e-mails (verification, reset). */
   PUBLIC_URL: z.url().default('http://localhost:3000'),
   /** Encrypts the signing keys' private halves at rest. */
-  KEY_ENCRYPTION_KEY: key32().optional(),
+  KEY_ENCRYPTION_KEY: envKey32().optional(),
   ACCESS_TOKEN_TTL_SECONDS: envInt().positive().default(900),
   REFRESH_TOKEN_TTL_SECONDS: envInt()
     .positive()

@@ -21,6 +21,32 @@ const BOOLEAN_PROBLEM = 'expected a boolean (true/false/1/0/yes/no/on/off)';
 /** Env var integers; empty strings count as missing so defaults and optionals apply. */
 export const envInt = () => z.coerce.number({ error: 'expected an integer' }).int('expected an integer');
 
+/** A 32-byte key given as 64 hex characters or as base64 (what AES-256 and `seal`/`unseal` take). */
+export const envKey32 = () =>
+  z
+    .string()
+    .trim()
+    .refine(
+      (value) =>
+        /^[0-9a-f]{64}$/i.test(value) ||
+        (/^[A-Za-z0-9+/_-]+={0,2}$/.test(value) && Buffer.from(value, 'base64').length === 32),
+      'expected 32 bytes as 64 hex characters or base64',
+    );
+
+/** A schema-name override (`<name>_es`, `<name>_rm`); tests pass a unique one per file. */
+export const envServiceName = (fallback: string) =>
+  z
+    .string()
+    .regex(/^[a-z][a-z0-9_-]*$/, 'lower-case letters, digits, - and _')
+    .default(fallback);
+
+/**
+ * The development and test key that seals tokens in identity's public events. Fixed so a dev
+ * restart still opens what was sealed before it, and shared so the notifier opens what identity
+ * sealed; services refuse to start in production without a real MESSAGE_SEAL_KEY.
+ */
+export const DEV_MESSAGE_SEAL_KEY = '5c6542464226f7d506ac7e77267fd95ed6a0fc185d2e390d4a0b029c4fc61f32';
+
 /** The variables every Ledgerline process reads; services `.extend()` it with their own. */
 export const baseConfigSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
