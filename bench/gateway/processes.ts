@@ -15,7 +15,14 @@ export interface Child {
 export function startTs(entry: string, env: Record<string, string>): Child {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', '--conditions=@ledgerline/source', `${repoRoot}/${entry}`],
+    [
+      // Extra node flags for profiling runs (e.g. BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof").
+      ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
+      '--import',
+      'tsx',
+      '--conditions=@ledgerline/source',
+      `${repoRoot}/${entry}`,
+    ],
     {
       // tsx takes compiler options (experimental decorators for NestJS) from the package's tsconfig.
       env: { ...process.env, TSX_TSCONFIG_PATH: `${repoRoot}/${packageOf(entry)}/tsconfig.json`, ...env },
@@ -23,6 +30,7 @@ export function startTs(entry: string, env: Record<string, string>): Child {
       cwd: repoRoot,
     },
   );
+  if (process.env.BENCH_NODE_FLAGS) console.log(`started ${entry} as pid ${child.pid}`);
   return {
     process: child,
     stop: () =>

@@ -1,12 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { median } from '../kernel/stats.js';
+import { writeResultsSection } from '../results.js';
 import type { LoadResult } from './load.js';
 
 const RESULTS = fileURLToPath(new URL('../RESULTS.md', import.meta.url));
-const START = '<!-- gateway:start -->';
-const END = '<!-- gateway:end -->';
 
 export interface GatewayResults {
   results: Record<'raw' | 'getMe' | 'patchMe' | 'login', LoadResult[]>;
@@ -45,7 +43,6 @@ export async function writeGatewayResults({
     return `| ${name} | ${spread(list, (r) => r.requestsPerSecond, ' req/s')} | ${spread(list, (r) => r.p50, ' ms')} | ${spread(list, (r) => r.p99, ' ms')} | ${ratioGoal === null ? '—' : ratio.toFixed(2)} | ${goal} | ${met} | ${failures} |`;
   };
   const lines = [
-    START,
     '## Gateway',
     '',
     `- date: ${new Date().toISOString()}; Node ${process.version}; NATS ${natsVersion()}; cores: ${cores}`,
@@ -72,17 +69,10 @@ export async function writeGatewayResults({
     row('POST /auth/login (argon2-bound)', results.login, 'reported', null, null),
     '',
     'How to run: `source scripts/use-node.sh && npm run bench:gateway` (BENCH_RUNS, BENCH_SECONDS tune it).',
-    END,
   ];
   const section = lines.join('\n');
   console.log(`\n${section}\n`);
-  const current = await readFile(RESULTS, 'utf8').catch(() => '# Benchmarks\n');
-  const at = current.indexOf(START);
-  const next =
-    at >= 0
-      ? current.slice(0, at) + section + current.slice(current.indexOf(END) + END.length)
-      : `${current.trimEnd()}\n\n${section}\n`;
-  await writeFile(RESULTS, next);
+  await writeResultsSection(RESULTS, 'gateway', section);
 }
 
 function natsVersion(): string {

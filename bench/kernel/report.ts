@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { writeResultsSection } from '../results.js';
 import type { Summary } from './stats.js';
 
 export interface Row {
@@ -60,7 +60,7 @@ export async function writeResults(
   notes: string[],
 ): Promise<void> {
   const text = [
-    '# Kernel benchmarks',
+    '## Kernel',
     '',
     `- date: ${env.date}`,
     `- Node: ${env.node}`,
@@ -82,5 +82,5 @@ export async function writeResults(
       'DATABASE_URL / NATS_URL override the localhost defaults; BENCH_RUNS, BENCH_APPEND_SECONDS, BENCH_EVENTS tune it).',
     '',
   ].join('\n');
-  await writeFile(path, text);
+  await writeResultsSection(path, 'kernel', text);
 }
