@@ -8,6 +8,7 @@ export * from './deadLetters/deadLetters.js';
 export * from './decider/commandHandler.js';
 export * from './decider/decider.js';
 export * from './decider/givenWhenThen.js';
+export * from './decider/streamStateCache.js';
 export { KurrentEventStore, type KurrentEventStoreOptions } from './kurrent/kurrentEventStore.js';
 export { KurrentReservations, reservationStreamOf } from './kurrent/kurrentReservations.js';
 export * from './manifest.js';

@@ -6,7 +6,8 @@ import { migrateService } from '../migrations/kernelMigrations.js';
 import { PostgresEventStore } from '../postgres/pgEventStore.js';
 import type { EventStore } from '../store/types.js';
 import { handleCommand } from './commandHandler.js';
-import { type DoorCommand, door } from './fixtures/door.js';
+import { type Door, type DoorCommand, door } from './fixtures/door.js';
+import { StreamStateCache } from './streamStateCache.js';
 
 let pool: pg.Pool;
 let store: PostgresEventStore;
@@ -49,6 +50,27 @@ describe('handleCommand', () => {
     const result = await run('door-2', 'Close');
     expect(result.events).toEqual([]);
     expect(await store.streamVersion('door-2')).toBe(1);
+  });
+
+  it('with a state cache, folds only what other writers appended since', async () => {
+    const cache = new StreamStateCache<Door>();
+    const cached = (type: DoorCommand['type']) =>
+      handleCommand({
+        store,
+        decider: door,
+        streamId: 'door-c',
+        command: { type } as DoorCommand,
+        context: () => ({ now: new Date() }),
+        cache,
+      });
+    await cached('Install');
+    expect(cache.get('door-c')).toEqual({ state: { status: 'Closed' }, version: 1 });
+    // Another process opens the door behind the cache's back.
+    await store.append('door-c', [{ type: 'DoorOpened', data: { at: 'x' } }], { expectedVersion: 1 });
+    const closed = await cached('Close');
+    expect(closed.events.map((e) => e.type)).toEqual(['DoorClosed']);
+    expect(closed.nextExpectedVersion).toBe(3);
+    expect(cache.get('door-c')).toEqual({ state: { status: 'Closed' }, version: 3 });
   });
 
   it('retries on a conflict when asked, and fails fast otherwise', async () => {

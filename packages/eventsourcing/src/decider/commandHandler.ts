@@ -1,6 +1,7 @@
 import { ConcurrencyError } from '@ledgerline/contracts';
-import type { AppendOptions, EventStore, NewEvent, RecordedEvent } from '../store/types.js';
+import type { AppendOptions, EventStore, NewEvent, ProjectedRows, RecordedEvent } from '../store/types.js';
 import type { Decider, DomainEvent } from './decider.js';
+import type { StreamStateCache } from './streamStateCache.js';
 
 export interface HandleCommandOptions<Command, Event extends DomainEvent, State, Context> {
   store: EventStore;
@@ -17,6 +18,8 @@ export interface HandleCommandOptions<Command, Event extends DomainEvent, State,
   reservations?: (events: Event[], state: State) => Pick<AppendOptions, 'reserve' | 'release'>;
   /** Upcasts stored events (older schemaVersions) to the shape evolve expects. */
   upcast?: (event: RecordedEvent) => Event;
+  /** Keeps folded states between commands: only events after the cached version are read. */
+  cache?: StreamStateCache<State>;
 }
 
 export interface HandleCommandResult<Event, State> {
@@ -24,6 +27,8 @@ export interface HandleCommandResult<Event, State> {
   state: State;
   nextExpectedVersion: number;
   recorded: RecordedEvent[];
+  /** Read-model rows the append's inline projections wrote (see AppendResult.projected). */
+  projected?: ProjectedRows;
 }
 
 /** Load (fold the stream) → decide → append with the version it read, retrying on conflict. */
@@ -33,24 +38,29 @@ export async function handleCommand<Command, Event extends DomainEvent, State, C
   const { store, decider, streamId, command } = options;
   const toEvent = options.upcast ?? ((e: RecordedEvent) => ({ type: e.type, data: e.data }) as Event);
   for (let attempt = 0; ; attempt++) {
-    const stored = await store.readStream(streamId);
-    const state = stored.map(toEvent).reduce(decider.evolve, decider.initialState());
+    const cached = options.cache?.get(streamId);
+    const stored = await store.readStream(streamId, cached && { fromVersion: cached.version + 1 });
+    const version = stored.at(-1)?.streamPosition ?? cached?.version ?? 0;
+    const state = stored.map(toEvent).reduce(decider.evolve, cached ? cached.state : decider.initialState());
     const events = decider.decide(command, state, options.context());
     const next = events.reduce(decider.evolve, state);
     if (events.length === 0) {
-      return { events, state: next, nextExpectedVersion: stored.length, recorded: [] };
+      options.cache?.set(streamId, state, version);
+      return { events, state: next, nextExpectedVersion: version, recorded: [] };
     }
     try {
       const result = await store.append(streamId, events as NewEvent[], {
-        expectedVersion: stored.at(-1)?.streamPosition ?? 'no_stream',
+        expectedVersion: version === 0 ? 'no_stream' : version,
         meta: options.meta,
         ...options.reservations?.(events, state),
       });
+      options.cache?.set(streamId, next, result.nextExpectedVersion);
       return {
         events,
         state: next,
         nextExpectedVersion: result.nextExpectedVersion,
         recorded: result.events,
+        ...(result.projected && { projected: result.projected }),
       };
     } catch (error) {
       if (!(error instanceof ConcurrencyError) || attempt >= (options.retries ?? 0)) throw error;

@@ -7,6 +7,7 @@ import type {
   EventStore,
   ExpectedVersion,
   NewEvent,
+  ProjectedRows,
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
@@ -20,8 +21,11 @@ import { EVENT_COLUMNS, type EventRow, streamTypeOf, toRecordedEvent } from './r
 import { isPgError, PG_UNIQUE_VIOLATION, quoteIdent, schemasOf } from './sql.js';
 import { pollingSubscription } from './subscription.js';
 
-/** Runs inside an append's transaction, after the events are written (inline projections). */
-export type AppendHook = (client: PoolClient, events: RecordedEvent[]) => Promise<void>;
+/**
+ * Runs inside an append's transaction, after the events are written (inline projections). May
+ * return the read-model rows it wrote; they reach the caller as `AppendResult.projected`.
+ */
+export type AppendHook = (client: PoolClient, events: RecordedEvent[]) => Promise<ProjectedRows | undefined>;
 
 export interface PostgresEventStoreOptions {
   pool: Pool;
@@ -79,8 +83,11 @@ export class PostgresEventStore implements EventStore {
     if (options.release?.length) await this.release(client, streamId, options.release);
     if (options.reserve?.length) await this.reserve(client, streamId, options.reserve);
     const result = await this.appendOnce(client, streamId, events, options);
-    for (const hook of this.hooks) await hook(client, result.events);
-    return result;
+    const projected = new Map<string, ReadonlyMap<string, Record<string, unknown> | null>>();
+    for (const hook of this.hooks) {
+      for (const [table, rows] of (await hook(client, result.events)) ?? []) projected.set(table, rows);
+    }
+    return projected.size > 0 ? { ...result, projected } : result;
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {

@@ -63,8 +63,12 @@ describe('inline projection', () => {
       service,
       appendHooks: [inlineProjections(service, [counterProjection({ failOn: (n) => n === 13 })])],
     });
-    await store.append('counter-a', [counted(1), counted(2)], { expectedVersion: 'no_stream' });
+    const result = await store.append('counter-a', [counted(1), counted(2)], {
+      expectedVersion: 'no_stream',
+    });
     expect(await rows(service)).toEqual([{ id: 'counter-a', count: 2, total: 3, lastType: 'Counted' }]);
+    // The append answers the rows as stored, so a command can reply without reading them back.
+    expect(result.projected?.get('Counter')?.get('counter-a')).toMatchObject({ id: 'counter-a', count: 2 });
     // A projection failure rolls the events back too.
     await expect(store.append('counter-a', [counted(13)], { expectedVersion: 2 })).rejects.toThrow(
       /cannot count 13/,

@@ -55,10 +55,18 @@ export interface AppendOptions {
   meta?: Partial<MessageMeta>;
 }
 
+/** Read-model rows as stored by an append's inline projections: table → row key → row (null: deleted). */
+export type ProjectedRows = ReadonlyMap<string, ReadonlyMap<string, Record<string, unknown> | null>>;
+
 export interface AppendResult {
   /** The stream's version after the append: pass it as the next expectedVersion. */
   nextExpectedVersion: number;
   events: RecordedEvent[];
+  /**
+   * The rows inline projections wrote in the append's transaction, as Postgres stored them, so a
+   * command can reply from its own write without reading it back. Absent without inline projections.
+   */
+  projected?: ProjectedRows;
 }
 
 export interface ReadStreamOptions {

@@ -20,6 +20,10 @@ export async function connectNats(options: ConnectNatsOptions): Promise<NatsConn
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1_000,
     waitOnFirstConnect: options.waitOnFirstConnect ?? false,
+    // By default nats.js builds two Error objects (RequestError, TimeoutError) per request just to
+    // capture the caller's stack; that was ~4% of the gateway's CPU under load. Failures keep the
+    // same error types (a timeout is still a TimeoutError), only without the extra async frames.
+    noAsyncTraces: true,
   });
   if (options.logger) void logStatus(nc, options.logger.child({ component: 'nats' }));
   return nc;

@@ -63,6 +63,15 @@ export class LedgerlineNatsServer extends ServerNats {
     super.bindEvents(tracking);
   }
 
+  // Nest JSON.parses every incoming subject first (for object patterns such as `{ cmd: 'x' }`); on
+  // a plain subject that throws and builds a SyntaxError per message, twice per request, which
+  // showed up in identity's profile. Only JSON-looking patterns take that path now.
+  protected override getRouteFromPattern(pattern: string): string {
+    return pattern.startsWith('{') || pattern.startsWith('[')
+      ? super.getRouteFromPattern(pattern)
+      : this.normalizePattern(pattern);
+  }
+
   override getPublisher(
     natsMsg: unknown,
     id: string,

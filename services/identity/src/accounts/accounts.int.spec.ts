@@ -128,6 +128,8 @@ describe('profile and administration', () => {
     const { userId } = await register('profile@example.com');
     const profile = await updateProfile(h.deps, { userId, displayName: 'Ada L.', locale: 'pt-BR' });
     expect(profile).toMatchObject({ displayName: 'Ada L.', locale: 'pt-BR' });
+    // The reply is built from the row the inline projection returned: it must equal a read of it.
+    expect(profile).toEqual(await getMe(h.deps.prisma, userId));
     await deactivateAccount(h.deps, { userId }, metaFor({ type: 'user', id: userId, roles: ['user'] }));
     expect((await findLoginAccountById(h.deps.prisma, userId))?.status).toBe('deactivated');
     expect(await codeOf(register('profile@example.com'))).toBe('CONFLICT');

@@ -1,9 +1,9 @@
 import type { MessageMeta } from '@ledgerline/contracts';
-import { handleCommand } from '@ledgerline/eventsourcing';
+import { type HandleCommandResult, handleCommand, StreamStateCache } from '@ledgerline/eventsourcing';
 import type { IdentityInfrastructure } from '../infrastructure/infrastructure.js';
 import type { ReadModels } from '../infrastructure/readModels.js';
 import type { PasswordHasher } from '../shared/passwords.js';
-import type { AccountEvent } from './account.js';
+import type { Account, AccountEvent } from './account.js';
 import { accountStreamId } from './account.js';
 import { type AccountCommand, accountDecider } from './decide.js';
 
@@ -16,6 +16,8 @@ export interface AccountsDeps {
   sealKey: string;
   /** The time decisions are made at; tests move it to expire tokens. */
   clock: () => Date;
+  /** Folded accounts between commands, so a command reads only what was appended since. */
+  states: StreamStateCache<Account>;
 }
 
 /** Accounts dependencies from the service's infrastructure. */
@@ -28,6 +30,7 @@ export const accountsDeps = (
   passwords: infra.passwords,
   sealKey: infra.config.MESSAGE_SEAL_KEY,
   clock,
+  states: new StreamStateCache<Account>(),
 });
 
 /** Event metadata from the message being handled (ids, actor, trace), when there is one. */
@@ -50,18 +53,28 @@ export async function runAccountCommand(
   command: AccountCommand,
   options: RunOptions = {},
 ): Promise<AccountEvent[]> {
-  const result = await handleCommand({
+  return (await accountCommand(deps, userId, command, options)).events;
+}
+
+/** As runAccountCommand, answering the whole result (with the read-model rows the append wrote). */
+export function accountCommand(
+  deps: AccountsDeps,
+  userId: string,
+  command: AccountCommand,
+  options: RunOptions = {},
+): Promise<HandleCommandResult<AccountEvent, Account>> {
+  return handleCommand({
     store: deps.store,
     decider: accountDecider,
     streamId: accountStreamId(userId),
     command,
     context: () => ({ now: deps.clock() }),
     retries: 1,
+    cache: deps.states,
     meta: eventMeta(options.meta),
     reservations: (events) =>
       options.reserveEmail !== undefined && events.some((e) => e.type === 'UserRegistered')
         ? { reserve: [{ scope: 'email', value: options.reserveEmail }] }
         : {},
   });
-  return result.events;
 }

@@ -15,9 +15,10 @@ import {
 import { uuidv7 } from '@ledgerline/platform';
 import { normaliseEmail } from '../shared/emails.js';
 import { assertPasswordPolicy } from '../shared/passwordPolicy.js';
-import { type AccountsDeps, runAccountCommand } from './accountsDeps.js';
+import { type AccountsDeps, accountCommand, runAccountCommand } from './accountsDeps.js';
 import { findLoginAccountByEmail } from './loginAccounts.js';
-import { getMe, getUser } from './userViews.js';
+import { usersListProjection } from './projections/usersList.js';
+import { getMe, getUser, toProfile, userFromDocument } from './userViews.js';
 
 // Profile, deactivation and the administrator's commands. Replies are read back from the inline
 // read model, which the append already updated (read-your-writes).
@@ -29,8 +30,12 @@ export async function updateProfile(
   meta?: MessageMeta,
 ): Promise<Profile> {
   const { userId, ...changes } = request;
-  await runAccountCommand(deps, userId, { type: 'UpdateProfile', data: changes }, { meta });
-  return getMe(deps.prisma, userId);
+  const result = await accountCommand(deps, userId, { type: 'UpdateProfile', data: changes }, { meta });
+  // The append's inline projection already returned the row it stored: reading it back through
+  // Prisma cost a second pool checkout, a round trip and Prisma's per-query work on every PATCH.
+  // Read it when there is none (nothing changed, or a store without inline projections).
+  const row = result.projected?.get(usersListProjection.table)?.get(userId);
+  return row ? toProfile(userFromDocument(row)) : getMe(deps.prisma, userId);
 }
 
 /** The acting user's id, when a user is acting (the gateway puts it in the message meta). */

@@ -25,6 +25,17 @@ export const toAdminUser = (row: User): AdminUser => ({
   lastLoginAt: row.lastLoginAt?.toISOString() ?? null,
 });
 
+/**
+ * A `users` row as an inline projection stored it (JSON from Postgres: timestamps as strings) in
+ * Prisma's shape, so replies built from the append's own write match a read of the row.
+ */
+export const userFromDocument = (doc: Record<string, unknown>): User =>
+  ({
+    ...doc,
+    createdAt: new Date(doc.createdAt as string),
+    lastLoginAt: doc.lastLoginAt == null ? null : new Date(doc.lastLoginAt as string),
+  }) as User;
+
 async function userRow(prisma: ReadModels, userId: string): Promise<User> {
   const row = await prisma.user.findUnique({ where: { id: userId } });
   if (row === null) throw new NotFoundError('user not found', { userId });
