@@ -37,18 +37,31 @@ export async function handleCommand<Command, Event extends DomainEvent, State, C
 ): Promise<HandleCommandResult<Event, State>> {
   const { store, decider, streamId, command } = options;
   const toEvent = options.upcast ?? ((e: RecordedEvent) => ({ type: e.type, data: e.data }) as Event);
-  for (let attempt = 0; ; attempt++) {
+  // With a cached state the first try is speculative: it decides on the cache without reading the
+  // stream and lets the append's expected-version check catch a stale entry (a PATCH /me saves the
+  // read round trip that every command paid, usually to find no new events). A speculative try that
+  // decides nothing or fails in any way (stale state, conflict, domain error) is redone with a read
+  // and does not count as an attempt: decide is pure and a failed append rolls back entirely.
+  let speculate = options.cache !== undefined;
+  for (let attempt = 0; ; ) {
     const cached = options.cache?.get(streamId);
-    const stored = await store.readStream(streamId, cached && { fromVersion: cached.version + 1 });
-    const version = stored.at(-1)?.streamPosition ?? cached?.version ?? 0;
-    const state = stored.map(toEvent).reduce(decider.evolve, cached ? cached.state : decider.initialState());
-    const events = decider.decide(command, state, options.context());
-    const next = events.reduce(decider.evolve, state);
-    if (events.length === 0) {
-      options.cache?.set(streamId, state, version);
-      return { events, state: next, nextExpectedVersion: version, recorded: [] };
-    }
+    const speculative = speculate && cached !== undefined;
+    speculate = false;
     try {
+      const stored = speculative
+        ? []
+        : await store.readStream(streamId, cached && { fromVersion: cached.version + 1 });
+      const version = stored.at(-1)?.streamPosition ?? cached?.version ?? 0;
+      const state = stored
+        .map(toEvent)
+        .reduce(decider.evolve, cached ? cached.state : decider.initialState());
+      const events = decider.decide(command, state, options.context());
+      const next = events.reduce(decider.evolve, state);
+      if (events.length === 0) {
+        if (speculative) continue;
+        options.cache?.set(streamId, state, version);
+        return { events, state: next, nextExpectedVersion: version, recorded: [] };
+      }
       const result = await store.append(streamId, events as NewEvent[], {
         expectedVersion: version === 0 ? 'no_stream' : version,
         meta: options.meta,
@@ -63,7 +76,9 @@ export async function handleCommand<Command, Event extends DomainEvent, State, C
         ...(result.projected && { projected: result.projected }),
       };
     } catch (error) {
+      if (speculative) continue;
       if (!(error instanceof ConcurrencyError) || attempt >= (options.retries ?? 0)) throw error;
+      attempt++;
     }
   }
 }

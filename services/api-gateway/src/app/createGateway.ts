@@ -1,6 +1,5 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyCors from '@fastify/cors';
-import fastifyHelmet from '@fastify/helmet';
 import {
   closeNats,
   connectNats,
@@ -16,6 +15,7 @@ import { JwksCache } from '../auth/jwksCache.js';
 import { allowedOrigins, type GatewayConfig } from '../config.js';
 import { installHooks } from '../http/hooks.js';
 import { ProblemFilter } from '../http/problemFilter.js';
+import { installSecurityHeaders } from '../http/securityHeaders.js';
 import { GatewayModule } from './gatewayModule.js';
 
 export interface CreateGatewayOptions {
@@ -70,7 +70,7 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
   fastify.removeContentTypeParser('text/plain');
   installHooks(fastify, config, logger);
   await app.register(fastifyCookie);
-  await app.register(fastifyHelmet);
+  await installSecurityHeaders(fastify);
   const origins = allowedOrigins(config);
   await app.register(fastifyCors, {
     origin: (origin, callback) => callback(null, origin !== undefined && origins.has(origin)),

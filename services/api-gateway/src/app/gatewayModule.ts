@@ -1,7 +1,7 @@
 import { getJwksQuery } from '@ledgerline/contracts';
 import { type Logger, type NatsConnection, natsRequest, newRootMeta } from '@ledgerline/platform';
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_GUARD } from '@nestjs/core';
 import type { Redis } from 'ioredis';
 import { AccessTokenVerifier } from '../auth/accessTokenVerifier.js';
 import { AuthGuard } from '../auth/authGuard.js';
@@ -12,7 +12,6 @@ import { VerifiedEmailCheck } from '../auth/verifiedEmailCheck.js';
 import type { GatewayConfig } from '../config.js';
 import { routeSpecsOf } from '../http/route.js';
 import { ServiceClient } from '../http/serviceClient.js';
-import { IdempotencyInterceptor } from '../idempotency/idempotencyInterceptor.js';
 import { IdempotencyStore } from '../idempotency/idempotencyStore.js';
 import { RateLimiter } from '../limits/rateLimiter.js';
 import { RateLimitGuard } from '../limits/rateLimitGuard.js';
@@ -97,7 +96,6 @@ export class GatewayModule {
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: CsrfGuard },
-        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
       ],
     };
   }

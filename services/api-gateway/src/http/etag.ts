@@ -1,8 +1,9 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** A strong ETag for a response body: the same bytes always give the same tag, across replicas. */
 export function etagOf(payload: string | Buffer): string {
-  return `"${createHash('sha1').update(payload).digest('base64url')}"`;
+  // One-shot crypto.hash: the same digest as createHash().update().digest(), without a Hash object.
+  return `"${hash('sha1', payload, 'base64url')}"`;
 }
 
 /**

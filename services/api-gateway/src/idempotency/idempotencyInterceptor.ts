@@ -22,7 +22,8 @@ const REPLAYED_HEADERS = ['content-type', 'location'];
  * `Idempotency-Key` on POST commands (draft-ietf-httpapi-idempotency-key-header): the first request
  * runs and its 2xx response is stored; a retry with the same key and body gets that response again
  * (`Idempotent-Replayed: true`), a different body is 422, and a retry while the first is running is 409.
- * Failed requests release the key: they had no effect, so running them again is safe.
+ * Failed requests release the key: they had no effect, so running them again is safe. Endpoint()
+ * attaches it to idempotent routes only.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
