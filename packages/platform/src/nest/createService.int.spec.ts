@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { defineCommand, healthQuery, UnavailableError } from '@ledgerline/contracts';
 import { Controller, Module } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { baseConfigSchema, loadConfig } from '../config/loadConfig.js';
+import { createLogger } from '../logging/createLogger.js';
 import { closeNats, connectNats, type NatsConnection } from '../nats/connection.js';
 import { natsRequest } from '../nats/request.js';
 import { createService, type ServiceHandle } from './createService.js';
@@ -35,7 +35,13 @@ class EchoController {
 class EchoModule {}
 
 const config = { ...loadConfig(baseConfigSchema), HEALTH_PORT: 0, SHUTDOWN_TIMEOUT_MS: 5_000 };
-const logger = pino({ level: 'silent' });
+// Info-level lines are kept so a test can check the per-message log line.
+const logLines: Record<string, unknown>[] = [];
+const logger = createLogger({
+  service: 'create-service-test',
+  level: 'info',
+  destination: { write: (line: string) => void logLines.push(JSON.parse(line)) },
+});
 
 describe('createService', () => {
   let client: NatsConnection;
@@ -67,6 +73,15 @@ describe('createService', () => {
       text: 'hi',
       correlationId: 'c-1',
     });
+    // One line per handled message, carrying the caller's ids.
+    expect(logLines).toContainEqual(
+      expect.objectContaining({
+        msg: 'message handled',
+        subject: echo.subject,
+        requestId: 'r-1',
+        correlationId: 'c-1',
+      }),
+    );
   });
 
   it('replies VALIDATION to a payload that breaks the contract, and to one that is not JSON', async () => {

@@ -75,6 +75,9 @@ export async function createService(options: CreateServiceOptions): Promise<Serv
     }),
   );
   await app.listen();
+  // SUBs are buffered; a round trip guarantees the server has them before callers are told we
+  // are up (otherwise the first request can see "no responders").
+  await server.connection.flush();
 
   let shuttingDown = false;
   const healthServer =

@@ -103,7 +103,22 @@ export class LedgerlineNatsServer extends ServerNats {
     this.spans.set(ctx, span);
     this.inFlight++;
     const meta = this.metaOf(headers, subject);
-    return context.with(spanContext, () => runWithMessageContext(meta, async () => done()));
+    return context.with(spanContext, () =>
+      runWithMessageContext(meta, () => this.handleLogged(subject, done)),
+    );
+  }
+
+  // One log line per command or query (ARCHITECTURE.md, "Logs"), inside the message context so it
+  // carries the requestId, correlationId and traceId. Skipped cheaply when info is off.
+  private async handleLogged(subject: string, done: () => Promise<unknown> | unknown): Promise<unknown> {
+    const logger = this.settings.logger;
+    if (!logger.isLevelEnabled('info')) return done();
+    const started = performance.now();
+    try {
+      return await done();
+    } finally {
+      logger.info({ subject, ms: Math.round((performance.now() - started) * 100) / 100 }, 'message handled');
+    }
   }
 
   private endMessage(ctx: NatsContext): void {
