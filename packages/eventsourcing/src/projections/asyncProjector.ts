@@ -4,12 +4,13 @@ import { readAllWith } from '../postgres/pgEventStore.js';
 import { quoteIdent, schemasOf } from '../postgres/sql.js';
 import { backoffDelay, isPoisonError, sleep } from '../retry/backoff.js';
 import { positionOf, type RecordedEvent } from '../store/types.js';
+import { LeaderWorker, type WorkerState } from '../workers/leaderWorker.js';
 import { readCheckpoint, writeCheckpoints } from './checkpoints.js';
-import { lockReadModelShared, tryLockWorker } from './locks.js';
+import { lockReadModelShared } from './locks.js';
 import { projectBatch } from './projectBatch.js';
 import type { Projection } from './projection.js';
 
-export type ProjectorState = 'running' | 'standby' | 'stopped';
+export type ProjectorState = WorkerState;
 
 export interface AsyncProjectorOptions {
   pool: Pool;
@@ -37,9 +38,7 @@ export interface AsyncProjectorOptions {
  * as a dead letter and the projection moves on.
  */
 export class AsyncProjector {
-  private state: ProjectorState = 'stopped';
-  private stopping = false;
-  private loop: Promise<void> | undefined;
+  private readonly worker: LeaderWorker;
   private readonly schemas: ReturnType<typeof schemasOf>;
   private readonly eventsTable: string;
   private isolateRemaining = 0;
@@ -47,70 +46,39 @@ export class AsyncProjector {
   constructor(private readonly options: AsyncProjectorOptions) {
     this.schemas = schemasOf(options.service);
     this.eventsTable = `${quoteIdent(this.schemas.eventStore)}."events"`;
-  }
-
-  get status(): ProjectorState {
-    return this.state;
-  }
-
-  start(): void {
-    this.stopping = false;
-    this.loop ??= this.run().finally(() => {
-      this.loop = undefined;
-      this.state = 'stopped';
+    this.worker = new LeaderWorker({
+      pool: options.pool,
+      service: options.service,
+      worker: `projection:${options.projection.name}`,
+      work: (client, stopping) => this.project(client, stopping),
+      standbyRetryMs: options.standbyRetryMs,
+      retryBaseDelayMs: options.retryBaseDelayMs,
+      onError: options.onError,
     });
   }
 
+  get status(): ProjectorState {
+    return this.worker.status;
+  }
+
+  start(): void {
+    this.worker.start();
+  }
+
   async stop(): Promise<void> {
-    this.stopping = true;
-    await this.loop;
+    await this.worker.stop();
   }
 
   private get name(): string {
     return this.options.projection.name;
   }
 
-  private async run(): Promise<void> {
-    let failures = 0;
-    while (!this.stopping) {
-      let client: PoolClient | undefined;
-      try {
-        client = await this.options.pool.connect();
-        // A dropped connection surfaces as an 'error' event too; the failing query handles it.
-        client.on('error', ignoreConnectionError);
-        await this.serve(client);
-        failures = 0;
-      } catch (error) {
-        // The connection broke (or the database went away): reconnect with backoff.
-        this.options.onError?.(error);
-        client?.off('error', ignoreConnectionError);
-        client?.release(true);
-        client = undefined;
-        this.state = 'standby';
-        await sleep(backoffDelay(++failures, this.options.retryBaseDelayMs ?? 100, 5000));
-      } finally {
-        client?.off('error', ignoreConnectionError);
-        client?.release();
-      }
-    }
-  }
-
-  private async serve(client: PoolClient): Promise<void> {
-    const worker = `projection:${this.name}`;
-    while (!this.stopping && !(await tryLockWorker(client, this.options.service, worker))) {
-      this.state = 'standby';
-      await sleep(this.options.standbyRetryMs ?? 2000);
-    }
-    try {
-      this.state = 'running';
-      const batchSize = this.options.batchSize ?? 500;
-      while (!this.stopping) {
-        const size = this.isolateRemaining > 0 ? 1 : batchSize;
-        const processed = await this.processWithRetries(client, size);
-        if (processed < size) await this.options.waitForAppend(this.options.pollIntervalMs ?? 500);
-      }
-    } finally {
-      await client.query(`SELECT pg_advisory_unlock_all()`).catch(() => undefined);
+  private async project(client: PoolClient, stopping: () => boolean): Promise<void> {
+    const batchSize = this.options.batchSize ?? 500;
+    while (!stopping()) {
+      const size = this.isolateRemaining > 0 ? 1 : batchSize;
+      const processed = await this.processWithRetries(client, size);
+      if (processed < size) await this.options.waitForAppend(this.options.pollIntervalMs ?? 500);
     }
   }
 
@@ -191,5 +159,3 @@ export class AsyncProjector {
     await client.query('COMMIT');
   }
 }
-
-const ignoreConnectionError = (): void => undefined;

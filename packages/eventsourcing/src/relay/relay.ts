@@ -5,12 +5,13 @@ import { parkDeadLetter } from '../deadLetters/deadLetters.js';
 import { type PostgresEventStore, readAllWith } from '../postgres/pgEventStore.js';
 import { quoteIdent, schemasOf } from '../postgres/sql.js';
 import { tryLockWorker, unlockWorker } from '../projections/locks.js';
-import { backoffDelay, sleep } from '../retry/backoff.js';
+import { sleep } from '../retry/backoff.js';
 import { isAfter, type LogPosition, positionOf, type RecordedEvent, START } from '../store/types.js';
+import { LeaderWorker, type WorkerState } from '../workers/leaderWorker.js';
 import { relayHeaders, toWireEnvelope } from './envelope.js';
 import { readPosition, writePosition } from './positions.js';
 
-export type RelayState = 'running' | 'standby' | 'stopped';
+export type RelayState = WorkerState;
 
 export interface EventRelayOptions {
   pool: Pool;
@@ -51,9 +52,7 @@ const POSITION = 'relay';
  * stream's events on retry; consumers that care compare `streamPosition`.
  */
 export class EventRelay {
-  private state: RelayState = 'stopped';
-  private stopping = false;
-  private loop: Promise<void> | undefined;
+  private readonly worker: LeaderWorker;
   private readonly schema: string;
   private readonly eventsTable: string;
   private readonly subjects = new Map<string, string | Error>();
@@ -63,25 +62,28 @@ export class EventRelay {
   constructor(private readonly options: EventRelayOptions) {
     this.schema = schemasOf(options.service).eventStore;
     this.eventsTable = `${quoteIdent(this.schema)}."events"`;
+    this.worker = new LeaderWorker({
+      pool: options.pool,
+      service: options.service,
+      worker: WORKER,
+      work: (client, stopping) => this.relay(client, stopping),
+      standbyRetryMs: options.standbyRetryMs,
+      onError: options.onError,
+    });
   }
 
   get status(): RelayState {
-    return this.state;
+    return this.worker.status;
   }
 
   /** Starts the relay loop (standby until it holds the service's relay lock). */
   start(): void {
-    this.stopping = false;
-    this.loop ??= this.run().finally(() => {
-      this.loop = undefined;
-      this.state = 'stopped';
-    });
+    this.worker.start();
   }
 
   /** Stops after the batch in flight; resolves when the loop has ended and the lock is released. */
   async stop(): Promise<void> {
-    this.stopping = true;
-    await this.loop;
+    await this.worker.stop();
   }
 
   /**
@@ -131,42 +133,11 @@ export class EventRelay {
     return this.options.batchSize ?? 1000;
   }
 
-  private async run(): Promise<void> {
-    let failures = 0;
-    while (!this.stopping) {
-      const client = await this.options.pool.connect().catch((error: unknown) => error as Error);
-      let broken = false;
-      try {
-        if (client instanceof Error) throw client;
-        await this.serve(client);
-        failures = 0;
-      } catch (error) {
-        // NATS or Postgres went away: release the lock with the connection and retry with backoff.
-        this.options.onError?.(error);
-        broken = true;
-        this.state = 'standby';
-        await sleep(backoffDelay(++failures, 100, 5000));
-      } finally {
-        if (!(client instanceof Error)) client.release(broken);
-      }
-    }
-  }
-
-  private async serve(client: PoolClient): Promise<void> {
-    while (!this.stopping && !(await tryLockWorker(client, this.options.service, WORKER))) {
-      this.state = 'standby';
-      await sleep(this.options.standbyRetryMs ?? 2000);
-    }
-    if (this.stopping) return;
+  private async relay(client: PoolClient, stopping: () => boolean): Promise<void> {
     this.forgetPosition();
-    try {
-      this.state = 'running';
-      while (!this.stopping) {
-        const { read } = await this.relayBatch(client);
-        if (read < this.batchSize) await this.waitForAppend();
-      }
-    } finally {
-      await unlockWorker(client, this.options.service, WORKER).catch(() => undefined);
+    while (!stopping()) {
+      const { read } = await this.relayBatch(client);
+      if (read < this.batchSize) await this.waitForAppend();
     }
   }
 
