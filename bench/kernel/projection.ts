@@ -1,4 +1,4 @@
-import { defineProjection } from '@ledgerline/eventsourcing';
+import { type DomainEvent, defineProjection } from '@ledgerline/eventsourcing';
 
 /** One row per stream: how many events, the last type and a running total of amounts. */
 export interface AccountSummary {
@@ -6,10 +6,11 @@ export interface AccountSummary {
   id: string;
   event_count: number;
   last_type: string;
-  total: number;
+  /** BIGINT: the kernel loads it as a bigint, as the Prisma client types it. */
+  total: bigint;
 }
 
-export const accountSummary = defineProjection<AccountSummary>({
+export const accountSummary = defineProjection<DomainEvent, AccountSummary>({
   name: 'bench_account_summary',
   table: 'account_summary',
   canHandle: ['Deposited', 'Withdrawn', 'Renamed'],
@@ -21,7 +22,7 @@ export const accountSummary = defineProjection<AccountSummary>({
       id: event.streamId,
       event_count: (document?.event_count ?? 0) + 1,
       last_type: event.type,
-      total: (document?.total ?? 0) + sign * amount,
+      total: (document?.total ?? 0n) + BigInt(sign * amount),
     };
   },
 });

@@ -6,13 +6,20 @@ import { helmBinary } from './helmBinary.js';
 
 export const CHART_DIR = fileURLToPath(new URL('../helm/ledgerline/', import.meta.url));
 export const PRODUCTION_VALUES = `${CHART_DIR}values-production.yaml`;
+/** The image is required (nothing publishes one): every render that is not about that sets it. */
+export const IMAGE = 'image.repository=registry.example.com/ledgerline';
 
 /** A rendered Kubernetes object, loosely typed: tests read it by path. */
 export interface Manifest {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  // biome-ignore lint/suspicious/noExplicitAny: rendered YAML, checked by kubernetes-models and by assertions
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
+  // biome-ignore lint/suspicious/noExplicitAny: rendered YAML, checked by the strict schemas and by assertions
   spec?: any;
   // biome-ignore lint/suspicious/noExplicitAny: idem
   [field: string]: any;
@@ -47,9 +54,16 @@ export function helm(args: string[]): HelmResult {
   }
 }
 
-/** `helm template` of the chart with values files and --set pairs; throws with helm's message. */
-export function renderChart(valuesFiles: string[] = [], sets: string[] = []): Manifest[] {
-  const args = ['template', 'ledgerline', '.', '--namespace', 'ledgerline'];
+/**
+ * `helm template` of the chart with values files and --set pairs, the required image repository
+ * set to IMAGE; throws with helm's message. `extraArgs`: e.g. `--is-upgrade`.
+ */
+export function renderChart(
+  valuesFiles: string[] = [],
+  sets: string[] = [],
+  extraArgs: string[] = [],
+): Manifest[] {
+  const args = ['template', 'ledgerline', '.', '--namespace', 'ledgerline', '--set', IMAGE, ...extraArgs];
   for (const file of valuesFiles) args.push('--values', file);
   for (const set of sets) args.push('--set', set);
   const { status, output } = helm(args);
@@ -60,19 +74,4 @@ export function renderChart(valuesFiles: string[] = [], sets: string[] = []): Ma
       return doc.toJS() as Manifest | null;
     })
     .filter((doc): doc is Manifest => doc !== null);
-}
-
-/**
- * Validates one object against its Kubernetes schema with kubernetes-models: the model class for
- * its apiVersion and kind, then `.validate()` (throws listing what is wrong).
- */
-export async function validateManifest(manifest: Manifest): Promise<void> {
-  const [group, version] = manifest.apiVersion.includes('/')
-    ? manifest.apiVersion.split('/')
-    : [undefined, manifest.apiVersion];
-  const modulePath = `kubernetes-models/${group ? `${group}/` : ''}${version}/${manifest.kind}`;
-  const module = (await import(modulePath)) as Record<string, new (data: unknown) => { validate(): void }>;
-  const Model = module[manifest.kind];
-  if (!Model) throw new Error(`kubernetes-models has no ${manifest.kind} in ${modulePath}`);
-  new Model(manifest).validate();
 }

@@ -105,20 +105,39 @@ export interface ConfigModule {
 }
 
 /**
- * Imports services/<name>/src/config.ts and finds its zod object schema (the export with a
- * `shape`) and its `load…Config(env)` function, without knowing their names.
+ * Imports services/<name>/src/config.ts and finds its configuration schema (the zod object exported
+ * as `…Config` or `…ConfigSchema`) and its `load…Config(env)`, without knowing their names. A
+ * service built on the runtime (`defineService`) exports only its own variables: the runtime's
+ * (DATABASE_URL, NATS_URL, …) are added from the platform's light config entry point, and the
+ * runtime's `loadServiceConfig` stands in for a missing loader. Never the service graph.
  */
 export async function importServiceConfig(service: string): Promise<ConfigModule> {
   const file = `${REPO_ROOT}services/${service}/src/config.ts`;
   if (!existsSync(file)) throw new Error(`${file} does not exist: is SERVICE=${service} a service?`);
   const exports = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   const values = Object.entries(exports);
-  const schema = values.find(
-    ([, value]) => typeof value === 'object' && value !== null && 'shape' in value && 'safeParse' in value,
-  )?.[1];
-  const load = values.find(
-    ([name, value]) => /^load\w*Config$/.test(name) && typeof value === 'function',
-  )?.[1];
-  if (!schema || !load) throw new Error(`${file} exports no zod schema or no load…Config function`);
-  return { schema: schema as ConfigModule['schema'], load: load as ConfigModule['load'] };
+  const own = values.find(
+    ([name, value]) =>
+      /Config(Schema)?$/.test(name) &&
+      typeof value === 'object' &&
+      value !== null &&
+      'shape' in value &&
+      'extend' in value,
+  )?.[1] as (ConfigModule['schema'] & { extend?: unknown }) | undefined;
+  if (!own) throw new Error(`${file} exports no zod configuration schema (…Config or …ConfigSchema)`);
+  const platform = (await import(
+    pathToFileURL(`${REPO_ROOT}packages/platform/src/config/index.ts`).href
+  )) as PlatformConfig;
+  const schema = platform.runtimeConfigSchema.extend(own.shape);
+  const load =
+    (values.find(([name, value]) => /^load\w*Config$/.test(name) && typeof value === 'function')?.[1] as
+      | ConfigModule['load']
+      | undefined) ??
+    ((env: Record<string, string>) => platform.loadServiceConfig({ name: service, config: own }, env));
+  return { schema, load };
+}
+
+interface PlatformConfig {
+  runtimeConfigSchema: { extend(shape: ConfigModule['schema']['shape']): ConfigModule['schema'] };
+  loadServiceConfig(spec: { name: string; config: unknown }, env: Record<string, string>): unknown;
 }

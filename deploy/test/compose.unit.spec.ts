@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import {
   type ComposeService,
   dependenciesOf,
@@ -9,6 +11,7 @@ import {
   publishedPorts,
   REPO_ROOT,
 } from './compose.js';
+import { discoverServices, PENDING_DEPLOYMENT } from './services.js';
 
 const compose = loadCompose();
 const services = Object.entries(compose.services);
@@ -16,8 +19,7 @@ const INFRASTRUCTURE_FOR_DEV = ['postgres', 'nats', 'redis', 'minio', 'mailpit']
 
 /** Ledgerline processes: built from the Dockerfile. The one-shot migrate runs the ops CLI. */
 const isLedgerline = (service: ComposeService) => service.build !== undefined;
-const runsOpsCli = (service: ComposeService) =>
-  [service.command ?? []].flat().join(' ').includes('tools/ops/bin');
+const runsOpsCli = (service: ComposeService) => [service.command ?? []].flat()[0] === 'ledgerline';
 const appServices = services.filter(([, s]) => isLedgerline(s) && !runsOpsCli(s));
 
 // A default pointing at the loopback address means "a server on this machine": inside a
@@ -39,12 +41,24 @@ describe('docker-compose.yml', () => {
     expect(names).toEqual(
       expect.arrayContaining([...INFRASTRUCTURE_FOR_DEV, 'minio-init', 'otel', 'kurrentdb', 'migrate']),
     );
-    expect(appServices.map(([, s]) => environmentOf(s).SERVICE).sort()).toEqual([
-      'api-gateway',
-      'identity',
-      'notifier',
-    ]);
+    // Every service services/*/package.json declares, except the open slots of PENDING_DEPLOYMENT.
+    const expected = discoverServices()
+      .map((s) => s.name)
+      .filter((name) => !PENDING_DEPLOYMENT.has(name));
+    expect(expected).toEqual(expect.arrayContaining(['api-gateway', 'identity', 'notifier']));
+    expect(appServices.map(([, s]) => environmentOf(s).SERVICE).sort()).toEqual(expected);
     expect(compose.services.kurrentdb?.profiles).toEqual(['kurrent']);
+  });
+
+  it('is valid for Compose v1.29 and v2: no top-level `name`, only keys both know', () => {
+    const raw = parse(readFileSync(`${REPO_ROOT}docker-compose.yml`, 'utf8')) as Record<string, unknown>;
+    const known = new Set(['services', 'volumes', 'networks', 'configs', 'secrets']);
+    const unknown = Object.keys(raw).filter((key) => !known.has(key) && !key.startsWith('x-'));
+    expect(unknown).toEqual([]);
+  });
+
+  it('runs migrate with the `ledgerline` command on the image PATH', () => {
+    expect(compose.services.migrate?.command).toEqual(['ledgerline', 'migrate']);
   });
 
   it('gives every service a health check, unless it is a one-shot something waits for', () => {

@@ -1,27 +1,37 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './compose.js';
 
-// No Docker engine on these machines: the Dockerfile is checked statically, and the two scripts
-// the image runs (entry point, HEALTHCHECK) are run here with plain node.
+// The Dockerfile is checked statically here, and the scripts the image runs (entry point,
+// HEALTHCHECK, the dependency pruner) with plain node; `npm run test:image` builds and boots it.
 const dockerfile = readFileSync(`${REPO_ROOT}Dockerfile`, 'utf8');
 const dockerignore = readFileSync(`${REPO_ROOT}.dockerignore`, 'utf8').split('\n');
 const run = promisify(execFile);
 
-/** Runs a script of deploy/docker with `env`; resolves to its exit code and stderr. */
-async function runScript(script: string, env: Record<string, string>) {
+/** Runs a script of deploy/docker with `env`; resolves to its exit code, stdout and stderr. */
+async function runScript(script: string, env: Record<string, string>, args: string[] = []) {
   try {
-    await run(process.execPath, [`${REPO_ROOT}deploy/docker/${script}`], {
+    const { stdout } = await run(process.execPath, [`${REPO_ROOT}deploy/docker/${script}`, ...args], {
       env: { PATH: process.env.PATH, ...env },
     });
-    return { code: 0, stderr: '' };
+    return { code: 0, stdout, stderr: '' };
   } catch (error) {
-    const failed = error as { code: number; stderr: string };
-    return { code: failed.code, stderr: failed.stderr };
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
   }
 }
 
@@ -32,8 +42,16 @@ describe('Dockerfile', () => {
     expect(stages).toEqual(['manifests', 'build', 'prod-deps', 'runtime']);
     expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24\.\d+\.\d+-slim$/m);
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
+    expect(dockerfile).toMatch(/RUN node deploy\/docker\/prune-deps\.mjs/);
     expect(dockerfile).toMatch(/COPY --from=prod-deps/);
     expect(dockerfile).not.toMatch(/COPY --from=build[^\n]*node_modules/);
+  });
+
+  it('needs no frontend image (no `# syntax=` line) and puts `ledgerline` on PATH', () => {
+    expect(dockerfile).not.toMatch(/^#\s*syntax=/m);
+    const runtime = dockerfile.slice(dockerfile.search(/^FROM \S+ AS runtime/m));
+    expect(runtime).toMatch(/ln -s \/app\/tools\/ops\/bin\/ledgerline\.js \/usr\/local\/bin\/ledgerline/);
+    expect(dockerfile).toMatch(/chmod 0755 tools\/ops\/bin\/ledgerline\.js/);
   });
 
   it('runs as a numeric non-root user with a HEALTHCHECK and SERVICE selecting the entry point', () => {
@@ -89,5 +107,104 @@ describe('deploy/docker/healthcheck.mjs', () => {
     server?.close();
     expect((await runScript('healthcheck.mjs', { SERVICE: 'notifier', HEALTH_PORT: port })).code).toBe(1);
     expect((await runScript('healthcheck.mjs', { SERVICE: 'notifier' })).code).toBe(1);
+  });
+});
+
+describe('deploy/docker/prune-deps.mjs', () => {
+  let root: string;
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  const write = (path: string, content: unknown) => {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), typeof content === 'string' ? content : JSON.stringify(content));
+  };
+  const pkg = (name: string, fields: Record<string, unknown> = {}) => ({ name, version: '1.0.0', ...fields });
+
+  /** A miniature of the image's prod-deps stage: two runnable workspaces, a test-only workspace. */
+  const fixture = () => {
+    root = mkdtempSync(join(tmpdir(), 'prune-deps-'));
+    write('package.json', { workspaces: ['packages/*', 'services/*', 'tools/*'] });
+    write(
+      'services/api/package.json',
+      pkg('@x/api', { dependencies: { '@x/kernel': '*', '@prisma/client': '*' } }),
+    );
+    write(
+      'services/api/dist/main.js',
+      'import("@prisma/client/runtime/query_compiler_fast_bg.postgresql.mjs"); import("@prisma/client/runtime/query_compiler_fast_bg.postgresql.wasm-base64.mjs");',
+    );
+    write('tools/ops/package.json', pkg('@x/ops', { dependencies: { commander: '*' } }));
+    write('packages/kernel/package.json', pkg('@x/kernel', { dependencies: { native: '*' } }));
+    write('packages/testing/package.json', pkg('@x/testing', { dependencies: { testcontainers: '*' } }));
+    for (const [link, target] of [
+      ['api', '../../services/api'],
+      ['ops', '../../tools/ops'],
+      ['kernel', '../../packages/kernel'],
+      ['testing', '../../packages/testing'],
+    ]) {
+      mkdirSync(join(root, 'node_modules/@x'), { recursive: true });
+      symlinkSync(target as string, join(root, 'node_modules/@x', link as string));
+    }
+    const peers = {
+      peerDependencies: { cli: '*', tslib: '*' },
+      peerDependenciesMeta: { cli: { optional: true } },
+    };
+    write('node_modules/@prisma/client/package.json', pkg('@prisma/client', peers));
+    write('node_modules/@prisma/client/index.js', '');
+    write('node_modules/@prisma/client/index.d.ts', '');
+    write('node_modules/@prisma/client/index.js.map', '');
+    for (const db of ['postgresql', 'mysql']) {
+      write(`node_modules/@prisma/client/runtime/query_compiler_fast_bg.${db}.mjs`, '');
+      write(`node_modules/@prisma/client/runtime/query_compiler_fast_bg.${db}.wasm-base64.mjs`, '');
+    }
+    write('node_modules/prisma/package.json', pkg('prisma', { dependencies: { studio: '*' } }));
+    write('node_modules/studio/package.json', pkg('studio'));
+    write('node_modules/tslib/package.json', pkg('tslib'));
+    write('node_modules/commander/package.json', pkg('commander'));
+    const natives = { 'native-linux-x64-gnu': '*', 'native-linux-x64-musl': '*' };
+    write('node_modules/native/package.json', pkg('native', { optionalDependencies: natives }));
+    write('node_modules/native-linux-x64-gnu/package.json', pkg('native-linux-x64-gnu'));
+    write('node_modules/native-linux-x64-musl/package.json', pkg('native-linux-x64-musl'));
+    write('node_modules/@types/node/package.json', pkg('@types/node'));
+    write('node_modules/testcontainers/package.json', pkg('testcontainers'));
+  };
+
+  it('lists the workspaces a service or tool reaches, never a test-only one', async () => {
+    fixture();
+    const { code, stdout } = await runScript('prune-deps.mjs', {}, ['--workspaces', root]);
+    expect(code).toBe(0);
+    expect(stdout.trim().split('\n')).toEqual(['packages/kernel', 'services/api', 'tools/ops']);
+  });
+
+  it('keeps what is reachable and drops optional peers, test workspaces, other libcs and dead files', async () => {
+    fixture();
+    const { code } = await runScript('prune-deps.mjs', {}, [root]);
+    expect(code).toBe(0);
+    const present = (path: string) => existsSync(join(root, path));
+    for (const kept of [
+      'node_modules/@prisma/client/index.js',
+      'node_modules/tslib', // a required peer
+      'node_modules/commander',
+      'node_modules/native-linux-x64-gnu', // this machine is glibc (Debian)
+      'node_modules/@prisma/client/runtime/query_compiler_fast_bg.postgresql.mjs',
+      'node_modules/@prisma/client/runtime/query_compiler_fast_bg.postgresql.wasm-base64.mjs',
+      'node_modules/@x/kernel',
+      'packages/kernel/package.json',
+    ]) {
+      expect(present(kept), kept).toBe(true);
+    }
+    for (const dropped of [
+      'node_modules/prisma', // @prisma/client's optional peer: the Prisma CLI
+      'node_modules/studio',
+      'node_modules/testcontainers',
+      'node_modules/native-linux-x64-musl',
+      'node_modules/@types',
+      'node_modules/@prisma/client/index.d.ts',
+      'node_modules/@prisma/client/index.js.map',
+      'node_modules/@prisma/client/runtime/query_compiler_fast_bg.mysql.mjs',
+      'node_modules/@x/testing',
+      'packages/testing',
+    ]) {
+      expect(present(dropped), dropped).toBe(false);
+    }
   });
 });

@@ -50,12 +50,15 @@ describe('contracts between running services', () => {
     }
   });
 
-  it('publishes every event the notifier consumes from identity, as a public contract of identity', () => {
+  it('publishes every event the notifier consumes (identity and billing mails) as a public contract', () => {
     const consumed = registry.consumptions().filter((c) => c.consumer === 'notifier');
     expect(consumed.length).toBeGreaterThan(0);
+    const producers = new Set<string>();
     for (const { subject } of consumed) {
       const contract = registry.get(subject);
-      expect(contract, subject).toMatchObject({ kind: 'event', service: 'identity', public: true });
+      expect(contract, subject).toMatchObject({ kind: 'event', public: true });
+      producers.add(contract!.service);
     }
+    expect([...producers].sort()).toEqual(['billing', 'identity']);
   });
 });

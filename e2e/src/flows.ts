@@ -17,9 +17,14 @@ export const uniqueEmail = (label: string): string =>
   `${label}-${randomBytes(5).toString('hex')}@example.test`;
 
 /** Waits for the e-mail to an address whose subject matches, and returns its text part. */
-export async function mailTo(cluster: Cluster, email: string, subject: RegExp): Promise<string> {
+export async function mailTo(
+  cluster: Cluster,
+  email: string,
+  subject: RegExp,
+  timeoutMs = 15_000,
+): Promise<string> {
   const find = () => cluster.smtp.to(email).find((mail) => subject.test(mail.subject));
-  await waitUntil(() => find() !== undefined, 15_000);
+  await waitUntil(() => find() !== undefined, timeoutMs);
   return find()!.text;
 }
 
@@ -35,7 +40,7 @@ export async function register(cluster: Cluster, email: string, password = PASSW
   const response = await call<{ userId: string }>(cluster.baseUrl, 'POST', '/auth/register', {
     body: { email, password, displayName: 'Ada Lovelace' },
   });
-  if (response.status !== 201)
+  if (response.status !== 202)
     throw new Error(`register: ${response.status} ${JSON.stringify(response.body)}`);
   return response.body.userId;
 }

@@ -1,7 +1,10 @@
+import { billingConsumptions, billingContracts } from './billing/catalog.js';
 import type { Contract } from './contract.js';
+import { filesConsumptions, filesContracts } from './files/catalog.js';
 import { type HealthQuery, healthQuery } from './health.js';
 import { identityCommands, identityConsumedByGateway, identityQueries } from './identity/catalog.js';
 import {
+  duplicateSignUpAttemptedEvent,
   emailVerificationRequestedEvent,
   identityEvents,
   mfaDisabledEvent,
@@ -34,6 +37,8 @@ export const builtInContracts: readonly Contract[] = Object.freeze([
   ...identityCommands,
   ...identityQueries,
   ...identityEvents,
+  ...filesContracts,
+  ...billingContracts,
 ]);
 
 /** Identity events the notifier turns into e-mails. */
@@ -45,6 +50,7 @@ const notifierConsumes = [
   mfaEnabledEvent,
   mfaDisabledEvent,
   sessionRevokedEvent,
+  duplicateSignUpAttemptedEvent,
 ];
 
 /** Who consumes what, so `registry.problems()` can catch a consumer whose producer is missing. */
@@ -53,6 +59,8 @@ const builtInConsumptions: ReadonlyArray<readonly [consumer: string, subject: st
   [API_GATEWAY, registerUserCommand.subject],
   ...identityConsumedByGateway.map((contract) => [API_GATEWAY, contract.subject] as const),
   ...notifierConsumes.map((contract) => ['notifier', contract.subject] as const),
+  ...filesConsumptions.map(([consumer, contract]) => [consumer, contract.subject] as const),
+  ...billingConsumptions.map(([consumer, contract]) => [consumer, contract.subject] as const),
 ];
 
 /** A fresh registry holding the built-in contracts and consumers (tests extend it without side effects). */

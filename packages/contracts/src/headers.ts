@@ -12,6 +12,8 @@ export const HEADER = {
   traceparent: 'traceparent',
   tracestate: 'tracestate',
   idempotencyKey: 'll-idempotency-key',
+  /** The caller's deadline, epoch milliseconds: the receiver does not start work nobody waits for. */
+  deadline: 'll-deadline',
   /** JetStream de-duplication id: the event id on `EVENTS`, the Stripe event id on `EXTERNAL`. */
   natsMsgId: 'Nats-Msg-Id',
 } as const;

@@ -1,4 +1,6 @@
 // The public surface of @ledgerline/contracts; other packages import only from here.
+
+export * from './billing/index.js';
 export {
   API_GATEWAY,
   builtInContracts,
@@ -65,6 +67,7 @@ export {
   UnavailableError,
   ValidationError,
 } from './errors.js';
+export * from './files/index.js';
 export {
   type Actor,
   actorSchema,
@@ -141,3 +144,5 @@ export {
   type SubjectKind,
   tryParseSubject,
 } from './subjects.js';
+export { isWellFormedText, USER_TEXT_MESSAGE, userTextSchema } from './text.js';
+export { uuidv7 } from './uuidv7.js';

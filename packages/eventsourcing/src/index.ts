@@ -1,7 +1,13 @@
 export * from './consumers/durableConsumer.js';
 export { claimInbox } from './consumers/inbox.js';
-export type { EventContractLookup, ReceivedMessage } from './consumers/parseMessage.js';
-export type { ConsumerContext, ConsumerHandler } from './consumers/processMessage.js';
+export {
+  type EventContractLookup,
+  type ParsedMessage,
+  parseReceived,
+  type ReceivedMessage,
+  receive,
+} from './consumers/parseMessage.js';
+export { type ConsumerContext, type ConsumerHandler, parkMessage } from './consumers/processMessage.js';
 export * from './consumers/retryDeadLetter.js';
 export { type RunConsumerOptions, type RunningConsumer, runConsumer } from './consumers/runConsumer.js';
 export * from './deadLetters/deadLetters.js';
@@ -14,6 +20,7 @@ export { KurrentReservations, reservationStreamOf } from './kurrent/kurrentReser
 export * from './manifest.js';
 export * from './migrations/kernelMigrations.js';
 export * from './migrations/migrations.js';
+export * from './postgres/connections.js';
 export * from './postgres/pgEventStore.js';
 export { quoteIdent, schemasOf } from './postgres/sql.js';
 export * from './projections/asyncProjector.js';
@@ -23,6 +30,10 @@ export { projectBatch } from './projections/projectBatch.js';
 export * from './projections/projection.js';
 export * from './projections/rebuild.js';
 export * from './projections/retryDeadLetter.js';
+export * from './reactors/reactor.js';
+export * from './reactors/reactorRunner.js';
+export * from './reactors/reactorStatus.js';
+export * from './reactors/retryDeadLetter.js';
 export * from './relay/eventsStream.js';
 export { readPosition, writePosition } from './relay/positions.js';
 export * from './relay/relay.js';
@@ -33,3 +44,13 @@ export * from './sagas/sagaRuntime.js';
 export * from './sagas/sagaStep.js';
 export * from './sagas/scheduler.js';
 export * from './store/types.js';
+export {
+  activeTraceFields,
+  inSpan,
+  type KernelSpanOptions,
+  linksTo,
+  stampTrace,
+  type TraceFields,
+  untraced,
+} from './tracing/tracing.js';
+export { LeaderWorker, type LeaderWorkerOptions, type WorkerState } from './workers/leaderWorker.js';

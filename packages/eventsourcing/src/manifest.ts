@@ -1,4 +1,5 @@
-import type { Projection } from './projections/projection.js';
+import type { AnyProjection } from './projections/projection.js';
+import type { AnyReactor } from './reactors/reactor.js';
 
 /**
  * What a service tells the ops tooling about itself: where its read-model migrations live and
@@ -11,9 +12,11 @@ export interface ServiceManifest {
   /** Prisma-format migrations folder of the read models (absolute path), if it has read models. */
   readModelMigrationsDir?: string;
   /** Every projection writing `<name>_rm` (inline and async). */
-  projections: Projection[];
+  projections: readonly AnyProjection[];
   /** Names of the service's async projections (run by AsyncProjector), for status reporting. */
   asyncProjections?: string[];
+  /** The service's reactors (ReactorRunner), for status reporting and dead-letter retries. */
+  reactors?: readonly AnyReactor[];
 }
 
 /** Identity function that type-checks a manifest. */

@@ -12,6 +12,7 @@ export {
 } from './config/loadConfig.js';
 export {
   childMeta,
+  currentDeadline,
   currentMessageContext,
   newRootMeta,
   nextMeta,
@@ -31,7 +32,6 @@ export { type ConnectNatsOptions, closeNats, connectNats, type NatsConnection } 
 export { metaFromNatsHeaders, metaToNatsHeaders, natsHeadersToRecord } from './nats/headers.js';
 export { mapRequestError, type NatsRequestOptions, natsRequest } from './nats/request.js';
 export { type EnsureStreamsOptions, ensureStreams, STREAMS } from './nats/streams.js';
-export { type CreateServiceOptions, createService, type ServiceHandle } from './nest/createService.js';
 export {
   type HandlerReply,
   handleMessage,
@@ -43,13 +43,28 @@ export { type HealthProbe, natsProbe, postgresProbe, runHealthChecks } from './n
 export { type HealthServer, type HealthServerOptions, startHealthServer } from './nest/healthServer.js';
 export { LedgerlineNatsServer, type LedgerlineNatsServerOptions } from './nest/natsServer.js';
 export { ReplyExceptionFilter } from './nest/replyExceptionFilter.js';
+export { defineFeature, defineService, isServiceDefinition, on, resource } from './runtime/define.js';
+export { manifestOf } from './runtime/manifest.js';
+export { envSecret32, runtimeConfigSchema } from './runtime/runtimeConfig.js';
+export {
+  loadServiceConfig,
+  migratesOnStart,
+  type ServiceConfigSpec,
+  schemaOf,
+} from './runtime/serviceConfig.js';
+export { startService } from './runtime/startService.js';
+export type * from './runtime/types.js';
 export { type Closer, onShutdown, ShutdownRegistry, type ShutdownResult, shutdownAll } from './shutdown.js';
 export {
   type HeaderCarrier,
+  nameHttpServerSpan,
   startConsumerSpan,
   traceHeadersOf,
+  withClientSpan,
   withConsumerSpan,
   withProducerSpan,
+  withSpan,
+  withTracingSuppressed,
 } from './telemetry/spans.js';
 export {
   type SpanExporter,

@@ -1,5 +1,6 @@
 import { baseConfigSchema, type DeepReadonly, envBoolean, envInt, loadConfig } from '@ledgerline/platform';
 import { z } from 'zod';
+import { DEFAULT_STRIPE_EVENT_TYPES } from './webhooks/stripeEventTypes.js';
 
 const commaList = () =>
   z.string().transform((value) =>
@@ -45,6 +46,11 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
     .string()
     .regex(/^(\/[A-Za-z0-9._~-]+)*$/, 'empty or like /api (no trailing slash)')
     .default(''),
+  /**
+   * Where the product's frontend lives; e-mailed links (verify e-mail, reset password) point there.
+   * Unset: they point at the gateway, which then serves minimal pages at those paths.
+   */
+  APP_URL: z.url().optional(),
   /** Where clients reach the gateway (OpenAPI `servers`, default allowed origin). */
   PUBLIC_URL: z.url().default('http://localhost:3000'),
   CORS_ORIGINS: commaList().pipe(z.array(z.url())).default([]),
@@ -101,6 +107,18 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
     .default('ll_csrf'),
   /** Secure cookies need HTTPS; only tests over plain http turn this off. */
   COOKIE_SECURE: envBoolean().default(true),
+
+  /** Webhooks-only mode (its own Deployment): POST /webhooks/stripe and the health probes, nothing else. */
+  WEBHOOKS_ONLY: envBoolean().default(false),
+  /** Stripe endpoint signing secrets, comma-separated; every one is tried (two during a rotation). */
+  STRIPE_WEBHOOK_SECRETS: commaList().default([]),
+  /** Oldest accepted signature timestamp, in seconds (replay protection; Stripe's default is 300). */
+  STRIPE_WEBHOOK_TOLERANCE_SECONDS: envInt().min(1).default(300),
+  /** Event types published to JetStream EXTERNAL; others are acknowledged and dropped. */
+  STRIPE_WEBHOOK_EVENT_TYPES: commaList().default([...DEFAULT_STRIPE_EVENT_TYPES]),
+  WEBHOOK_BODY_LIMIT_BYTES: envInt()
+    .min(1024)
+    .default(256 * 1024),
 });
 
 type Parsed = z.output<typeof gatewayConfigSchema>;

@@ -223,7 +223,7 @@ describe('api-gateway over real NATS and Redis, identity faked', () => {
   });
 
   describe('bad input', () => {
-    it('answers 400 for malformed JSON and a wrong content type, 422 with issues for invalid fields', async () => {
+    it('answers 400 for malformed JSON, 415 for a wrong content type, 422 with issues for invalid fields', async () => {
       const malformed = await inject({
         method: 'POST',
         url: '/auth/register',
@@ -238,7 +238,7 @@ describe('api-gateway over real NATS and Redis, identity faked', () => {
         headers: { 'content-type': 'text/plain' },
         payload: 'hi',
       });
-      expect(text.statusCode).toBe(400);
+      expect(text.statusCode).toBe(415);
       const invalid = await inject({
         method: 'POST',
         url: '/auth/register',
@@ -421,13 +421,13 @@ describe('api-gateway over real NATS and Redis, identity faked', () => {
       const send = (payload: object, k = key) =>
         inject({ method: 'POST', url: '/auth/register', headers: { 'idempotency-key': k }, payload });
       const first = await send(body);
-      expect(first.statusCode).toBe(201);
+      expect(first.statusCode).toBe(202);
       const replay = await send({
         displayName: body.displayName,
         password: body.password,
         email: body.email,
       });
-      expect(replay.statusCode).toBe(201);
+      expect(replay.statusCode).toBe(202);
       expect(replay.headers['idempotent-replayed']).toBe('true');
       expect(replay.json()).toEqual(first.json());
       expect(identity.calls(registerUserCommand).filter((c) => c.payload.email === body.email)).toHaveLength(
@@ -466,7 +466,9 @@ describe('api-gateway over real NATS and Redis, identity faked', () => {
         expect(down.statusCode).toBe(503);
         expect(down.headers['retry-after']).toBeDefined();
         expect(down.json().type).toBe('https://ledgerline.dev/problems/unavailable');
-        const notReady = await inject({ method: 'GET', url: '/readyz' });
+        // Readiness is the gateway's own dependencies: it stays in its endpoints; ?full tells.
+        expect((await inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+        const notReady = await inject({ method: 'GET', url: '/readyz?full' });
         expect(notReady.statusCode).toBe(503);
         expect(notReady.json().checks.identity.ok).toBe(false);
       } finally {
@@ -477,7 +479,7 @@ describe('api-gateway over real NATS and Redis, identity faked', () => {
           (await inject({ method: 'GET', url: '/me', headers: bearer(userToken) })).statusCode === 200,
         10_000,
       );
-      expect((await inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+      expect((await inject({ method: 'GET', url: '/readyz?full' })).statusCode).toBe(200);
     });
   });
 
@@ -496,7 +498,19 @@ describe('api-gateway over real NATS and Redis, identity faked', () => {
       const docs = await inject({ method: 'GET', url: '/docs' });
       expect(docs.statusCode).toBe(200);
       expect(docs.headers['content-type']).toContain('text/html');
-      expect(docs.body).toContain('getMe');
+      expect(docs.body).toContain('swagger-ui-bundle.js');
+      expect(docs.body).toContain('data-openapi-url="/openapi.json"');
+      for (const [file, type] of [
+        ['swagger-ui-bundle.js', 'text/javascript'],
+        ['swagger-ui.css', 'text/css'],
+        ['explorer.js', 'text/javascript'],
+      ]) {
+        const asset = await inject({ method: 'GET', url: `/docs/assets/${file}` });
+        expect(asset.statusCode).toBe(200);
+        expect(asset.headers['content-type']).toContain(type);
+        expect(asset.body.length).toBeGreaterThan(100);
+      }
+      expect((await inject({ method: 'GET', url: '/docs/assets/..%2Fpackage.json' })).statusCode).toBe(422);
     });
 
     it('hides the docs in production except from admins, and serves under ROOT_PATH', async () => {
@@ -555,9 +569,33 @@ const EXPECTED_OPERATIONS = [
   'GET /admin/users listUsers',
   'GET /admin/users/{id} getUser',
   'PATCH /admin/users/{id} updateUser',
+  'POST /files/uploads requestUpload',
+  'GET /files/uploads/{id}/parts listParts',
+  'POST /files/{id}/complete complete',
+  'GET /files listFiles',
+  'GET /files/{id} getFile',
+  'GET /files/{id}/download download',
+  'DELETE /files/{id} deleteFile',
+  'GET /me/storage storage',
+  'GET /admin/files adminListFiles',
+  'GET /billing/plans listPlans',
+  'POST /billing/checkout startCheckout',
+  'GET /billing/checkout/complete completeCheckout',
+  'POST /billing/portal createPortalSession',
+  'GET /billing/subscription getSubscription',
+  'POST /billing/subscription/cancel cancelSubscription',
+  'POST /billing/subscription/resume resumeSubscription',
+  'POST /billing/subscription/change changePlan',
+  'GET /billing/invoices listInvoices',
+  'GET /admin/billing/subscriptions listSubscriptions',
   'GET /.well-known/jwks.json getJwks',
   'GET /healthz liveness',
   'GET /readyz readiness',
   'GET /openapi.json openApiDocument',
   'GET /docs docs',
+  'GET /docs/assets/{file} docsAsset',
+  'GET /verify-email verifyEmailPage',
+  'POST /verify-email verifyEmailSubmit',
+  'GET /reset-password resetPasswordPage',
+  'POST /reset-password resetPasswordSubmit',
 ];

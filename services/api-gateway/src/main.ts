@@ -13,7 +13,11 @@ const logger = createLogger({
   level: config.LOG_LEVEL,
   pretty: config.NODE_ENV === 'development',
 });
-const gateway = await createGateway({ config, logger });
+// WEBHOOKS_ONLY=true: the same image as the Stripe webhook ingress (its own Deployment), nothing else served.
+const { createWebhookIngress } = await import('./webhooks/webhookIngress.js');
+const gateway = config.WEBHOOKS_ONLY
+  ? await createWebhookIngress({ config, logger })
+  : await createGateway({ config, logger });
 const url = await gateway.listen();
 logger.info({ url }, 'api-gateway listening');
 

@@ -1,29 +1,22 @@
-import {
-  baseConfigSchema,
-  ConfigError,
-  DEV_MESSAGE_SEAL_KEY,
-  type DeepReadonly,
-  envInt,
-  envKey32,
-  envServiceName,
-  loadConfig,
-} from '@ledgerline/platform';
+import type { ServiceConfig } from '@ledgerline/platform';
+import { DEV_MESSAGE_SEAL_KEY, envInt, envSecret32, loadServiceConfig } from '@ledgerline/platform/config';
 import { z } from 'zod';
 
-// Development and test keys: fixed so a dev restart can still open tokens sealed before it.
-// Production refuses to start without real ones (loadIdentityConfig).
+// Development and test key: fixed so a dev restart can still open keys encrypted before it.
+// Production refuses to start without a real one (envSecret32).
 const DEV_KEY_ENCRYPTION_KEY = 'eb4239bda3bd8847987133eacee2d3468d2caa7156ba51e5db69163544a924eb';
 
-/** Identity's environment: the platform's base variables plus its own. */
-export const identityConfigSchema = baseConfigSchema.extend({
-  /** Name the schemas are derived from (`<name>_es`, `<name>_rm`); tests pass a unique one. */
-  IDENTITY_SCHEMA_SERVICE: envServiceName('identity'),
+/**
+ * Identity's own variables; the runtime adds the base ones (DATABASE_URL, NATS_URL, REDIS_URL,
+ * SERVICE_SCHEMA, …) and parses all of them as one schema.
+ */
+export const identityConfig = z.object({
   /** Seals tokens that travel in public events (verification, reset, sign-in codes). */
-  MESSAGE_SEAL_KEY: envKey32().optional(),
+  MESSAGE_SEAL_KEY: envSecret32(DEV_MESSAGE_SEAL_KEY),
   /** Base of the links in e-mails (verification, reset). */
   PUBLIC_URL: z.url().default('http://localhost:3000'),
   /** Encrypts the signing keys' private halves at rest. */
-  KEY_ENCRYPTION_KEY: envKey32().optional(),
+  KEY_ENCRYPTION_KEY: envSecret32(DEV_KEY_ENCRYPTION_KEY),
   ACCESS_TOKEN_TTL_SECONDS: envInt().positive().default(900),
   REFRESH_TOKEN_TTL_SECONDS: envInt()
     .positive()
@@ -32,9 +25,16 @@ export const identityConfigSchema = baseConfigSchema.extend({
   ARGON2_MEMORY_KIB: envInt().min(8192).default(19456),
   ARGON2_TIME_COST: envInt().min(1).default(2),
   ARGON2_PARALLELISM: envInt().min(1).max(16).default(1),
-
-  // ── sessions, signing keys, MFA, sign-in codes, throttling (auth engineer) ──────────────
-  // Add the auth feature's variables here, each with a default that works in development.
+  /** Password hashes computed at once (default: the CPUs Node may use); more would only queue in libuv. */
+  ARGON2_MAX_CONCURRENT: envInt().min(1).max(256).optional(),
+  /** Hashes waiting for a slot; one more is refused at once with UNAVAILABLE (503 + Retry-After). */
+  ARGON2_MAX_QUEUED: envInt().min(0).max(10_000).default(64),
+  /**
+   * RegisterUser replies no sooner than this after it started, for new and taken addresses alike.
+   * Opening an account appends more (events, the e-mail claim, read-model rows) than noting a
+   * duplicate attempt does; the floor hides that difference as long as the work fits under it.
+   */
+  REGISTRATION_REPLY_FLOOR_MS: envInt().min(0).max(10_000).default(400),
   /** `iss` and `aud` of access tokens; the gateway verifies both. */
   JWT_ISSUER: z.string().min(1).default('ledgerline-identity'),
   JWT_AUDIENCE: z.string().min(1).default('ledgerline'),
@@ -53,32 +53,11 @@ export const identityConfigSchema = baseConfigSchema.extend({
   /** Per client IP: generous, since offices and mobile carriers put many users behind one address. */
   LOGIN_IP_MAX_FAILURES: envInt().min(2).max(10_000).default(50),
   LOGIN_IP_LOCK_SECONDS: envInt().min(1).default(900),
-  // ── end of auth block ────────────────────────────────────────────────────────────────
 });
 
-type ParsedConfig = z.output<typeof identityConfigSchema>;
-/** Identity's configuration: keys are always present (dev defaults outside production). */
-export type IdentityConfig = DeepReadonly<
-  Omit<ParsedConfig, 'MESSAGE_SEAL_KEY' | 'KEY_ENCRYPTION_KEY'> & {
-    MESSAGE_SEAL_KEY: string;
-    KEY_ENCRYPTION_KEY: string;
-  }
->;
+/** Identity's whole configuration: the runtime's variables plus its own. */
+export type IdentityConfig = ServiceConfig<typeof identityConfig>;
 
-const PRODUCTION_SECRETS = ['MESSAGE_SEAL_KEY', 'KEY_ENCRYPTION_KEY'] as const;
-
-/** Parses identity's environment once; throws a ConfigError listing every bad variable. */
-export function loadIdentityConfig(env: Record<string, string | undefined> = process.env): IdentityConfig {
-  const parsed = loadConfig(identityConfigSchema, env);
-  if (parsed.NODE_ENV === 'production') {
-    const missing = PRODUCTION_SECRETS.filter((name) => parsed[name] === undefined);
-    if (missing.length > 0) {
-      throw new ConfigError(missing.map((name) => ({ name, problem: 'required in production' })));
-    }
-  }
-  return Object.freeze({
-    ...parsed,
-    MESSAGE_SEAL_KEY: parsed.MESSAGE_SEAL_KEY ?? DEV_MESSAGE_SEAL_KEY,
-    KEY_ENCRYPTION_KEY: parsed.KEY_ENCRYPTION_KEY ?? DEV_KEY_ENCRYPTION_KEY,
-  });
-}
+/** Parses identity's environment as the runtime does; throws a ConfigError listing every bad variable. */
+export const loadIdentityConfig = (env: Record<string, string | undefined> = process.env): IdentityConfig =>
+  loadServiceConfig({ name: 'identity', config: identityConfig }, env);

@@ -1,4 +1,4 @@
-import { ConfigError } from '@ledgerline/platform';
+import { ConfigError } from '@ledgerline/platform/config';
 import { describe, expect, it } from 'vitest';
 import { loadIdentityConfig } from './config.js';
 
@@ -6,11 +6,12 @@ describe('identity config', () => {
   it('has working defaults outside production', () => {
     const config = loadIdentityConfig({});
     expect(config).toMatchObject({
-      IDENTITY_SCHEMA_SERVICE: 'identity',
       ACCESS_TOKEN_TTL_SECONDS: 900,
       REFRESH_TOKEN_TTL_SECONDS: 2_592_000,
       ARGON2_MEMORY_KIB: 19456,
+      ARGON2_MAX_QUEUED: 64,
     });
+    expect(config.SERVICE_SCHEMA).toBeUndefined();
     expect(config.MESSAGE_SEAL_KEY).toMatch(/^[0-9a-f]{64}$/);
   });
 

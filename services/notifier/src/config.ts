@@ -1,26 +1,29 @@
 import {
-  baseConfigSchema,
-  ConfigError,
   DEV_MESSAGE_SEAL_KEY,
-  type DeepReadonly,
   envInt,
-  envKey32,
-  envServiceName,
-  loadConfig,
-} from '@ledgerline/platform';
+  envSecret32,
+  loadServiceConfig,
+  type ServiceConfig,
+} from '@ledgerline/platform/config';
 import { z } from 'zod';
 
-/** The notifier's environment: the platform's base variables plus its own. */
-export const notifierConfigSchema = baseConfigSchema.extend({
-  /** Name the schemas are derived from (`<name>_es`, `<name>_rm`); tests pass a unique one. */
-  NOTIFIER_SCHEMA_SERVICE: envServiceName('notifier'),
+/**
+ * The notifier's own variables; the runtime adds the base ones (DATABASE_URL, NATS_URL, …,
+ * SERVICE_SCHEMA, MIGRATE_ON_START) into one schema at start.
+ */
+export const notifierConfig = z.object({
   /** nodemailer transport URL, e.g. smtps://user:pass@smtp.example.com:465. */
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).default('smtp://127.0.0.1:1025'),
   MAIL_FROM: z.string().trim().min(3).default('Ledgerline <no-reply@ledgerline.local>'),
-  /** Base of the links in e-mails (must match identity's PUBLIC_URL). */
+  /** Where clients reach the gateway; the links in e-mails point here when APP_URL is unset. */
   PUBLIC_URL: z.url().default('http://localhost:3000'),
-  /** Opens the tokens and codes identity sealed into its public events. */
-  MESSAGE_SEAL_KEY: envKey32().optional(),
+  /**
+   * Where the product's frontend lives (it serves /verify-email and /reset-password); the links in
+   * e-mails point there. Unset: the gateway's own minimal pages at PUBLIC_URL answer those links.
+   */
+  APP_URL: z.url().optional(),
+  /** Opens the tokens and codes identity sealed into its public events; required in production. */
+  MESSAGE_SEAL_KEY: envSecret32(DEV_MESSAGE_SEAL_KEY),
   /** JetStream durable name, also the inbox's consumer name; tests pass a unique one. */
   CONSUMER_DURABLE: z
     .string()
@@ -35,21 +38,15 @@ export const notifierConfigSchema = baseConfigSchema.extend({
   DELIVERY_BACKOFF_MAX_MS: envInt()
     .positive()
     .default(5 * 60_000),
-  /** Bounds one SMTP conversation, well below the consumer's 30 s ack wait. */
+  /** Bounds each step of one SMTP conversation (connect, greeting, every command). */
   SMTP_TIMEOUT_MS: envInt().positive().default(10_000),
+  /** E-mails sent at once, each over its own pooled SMTP connection. */
+  DELIVERY_CONCURRENCY: envInt().min(1).max(100).default(8),
 });
 
-type ParsedConfig = z.output<typeof notifierConfigSchema>;
-/** The notifier's configuration: the seal key is always present (dev default outside production). */
-export type NotifierConfig = DeepReadonly<
-  Omit<ParsedConfig, 'MESSAGE_SEAL_KEY'> & { MESSAGE_SEAL_KEY: string }
->;
+/** The notifier's whole configuration (runtime variables included). */
+export type NotifierConfig = ServiceConfig<typeof notifierConfig>;
 
 /** Parses the notifier's environment once; throws a ConfigError listing every bad variable. */
-export function loadNotifierConfig(env: Record<string, string | undefined> = process.env): NotifierConfig {
-  const parsed = loadConfig(notifierConfigSchema, env);
-  if (parsed.NODE_ENV === 'production' && parsed.MESSAGE_SEAL_KEY === undefined) {
-    throw new ConfigError([{ name: 'MESSAGE_SEAL_KEY', problem: 'required in production' }]);
-  }
-  return Object.freeze({ ...parsed, MESSAGE_SEAL_KEY: parsed.MESSAGE_SEAL_KEY ?? DEV_MESSAGE_SEAL_KEY });
-}
+export const loadNotifierConfig = (env: Record<string, string | undefined> = process.env): NotifierConfig =>
+  loadServiceConfig({ name: 'notifier', config: notifierConfig }, env);

@@ -1,4 +1,4 @@
-import { ConfigError } from '@ledgerline/platform';
+import { ConfigError } from '@ledgerline/platform/config';
 import { describe, expect, it } from 'vitest';
 import { loadNotifierConfig } from './config.js';
 
@@ -7,12 +7,12 @@ describe('notifier config', () => {
     const config = loadNotifierConfig({});
     expect(config).toMatchObject({
       SMTP_URL: 'smtp://127.0.0.1:1025',
-      NOTIFIER_SCHEMA_SERVICE: 'notifier',
       CONSUMER_DURABLE: 'notifier',
       CONSUMER_DELIVER_POLICY: 'all',
       DELIVERY_MAX_ATTEMPTS: 5,
     });
     expect(config.MESSAGE_SEAL_KEY).toMatch(/^[0-9a-f]{64}$/);
+    expect(config.SERVICE_SCHEMA).toBeUndefined(); // the runtime then uses the service name
   });
 
   it('requires a real seal key in production and lists every bad variable', () => {

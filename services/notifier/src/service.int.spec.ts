@@ -6,7 +6,8 @@ import {
   connectNats,
   type NatsConnection,
   natsRequest,
-  type ServiceHandle,
+  type RunningService,
+  startService,
 } from '@ledgerline/platform';
 import {
   dropServiceSchemas,
@@ -19,8 +20,8 @@ import {
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NOTIFIER, startNotifier } from './app.js';
 import { loadNotifierConfig, type NotifierConfig } from './config.js';
+import notifier from './service.js';
 import { identityEvents, publishIdentityEvent } from './testing/identityEvents.test-helpers.js';
 
 // The one notifier test file that boots the real wiring on NATS subjects (`notifier.qry.Health`):
@@ -28,24 +29,25 @@ import { identityEvents, publishIdentityEvent } from './testing/identityEvents.t
 const service = uniqueServiceName('notif_svc');
 let capture: SmtpCapture;
 let client: NatsConnection;
-let handle: ServiceHandle;
+let handle: RunningService;
 let config: NotifierConfig;
 
 beforeAll(async () => {
   capture = await startSmtpCapture();
   const infra = await infrastructure();
-  config = loadNotifierConfig({
+  const env = {
     NODE_ENV: 'test',
     DATABASE_URL: infra.databaseUrl,
     NATS_URL: infra.natsUrl,
     SMTP_URL: capture.url,
     MAIL_FROM: 'Ledgerline <hello@mail.example.com>',
     PUBLIC_URL: 'https://app.example.com/portal',
-    NOTIFIER_SCHEMA_SERVICE: service,
+    SERVICE_SCHEMA: service,
     CONSUMER_DURABLE: service,
     CONSUMER_DELIVER_POLICY: 'new',
-  });
-  handle = await startNotifier(config, { logger: pino({ level: 'silent' }), handleSignals: false });
+  };
+  config = loadNotifierConfig(env);
+  handle = await startService(notifier, { env, logger: pino({ level: 'silent' }), handleSignals: false });
   client = await connectNats({ servers: infra.natsUrl, name: `${service}-client` });
 });
 
@@ -62,9 +64,9 @@ afterAll(async () => {
 
 describe('notifier service', () => {
   it('answers notifier.qry.Health with NATS, Postgres and SMTP reachable', async () => {
-    const health = await natsRequest(client, healthQuery(NOTIFIER), {}, { timeoutMs: 5_000 });
+    const health = await natsRequest(client, healthQuery(notifier.name), {}, { timeoutMs: 5_000 });
     expect(health).toMatchObject({
-      service: NOTIFIER,
+      service: notifier.name,
       status: 'ok',
       checks: { nats: { ok: true }, postgres: { ok: true }, smtp: { ok: true } },
     });

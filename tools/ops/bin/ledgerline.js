@@ -5,6 +5,10 @@
 import { existsSync } from 'node:fs';
 import { registerHooks } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { loadDotEnv } from './loadEnv.js';
+
+// The repository's `.env`, as `npm run dev` reads it (variables already in the environment win).
+loadDotEnv();
 
 const compiled = new URL('../dist/main.js', import.meta.url);
 

@@ -6,6 +6,8 @@ export async function withPool<T>(databaseUrl: string, work: (pool: pg.Pool) => 
   // An idle client dropped by the server must not crash the CLI; the next query reports it.
   pool.on('error', () => undefined);
   try {
+    // Fail fast on an unreachable database, before loading any service's code.
+    await pool.query('SELECT 1');
     return await work(pool);
   } finally {
     await pool.end();

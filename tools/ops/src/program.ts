@@ -1,6 +1,8 @@
 import { Command, Option } from 'commander';
+import { registerBilling } from './commands/billing.js';
 import { registerDeadLetters } from './commands/deadLetters.js';
 import { registerEvents } from './commands/events.js';
+import { registerFiles } from './commands/files.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerProjections } from './commands/projections.js';
 import { registerSecrets } from './commands/secrets.js';
@@ -36,5 +38,7 @@ export function buildProgram(env: Record<string, string | undefined> = process.e
   registerUsers(program);
   registerSecrets(program);
   registerEvents(program);
+  registerFiles(program);
+  registerBilling(program, env);
   return program;
 }

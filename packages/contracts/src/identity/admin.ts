@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineCommand, defineQuery } from '../contract.js';
+import { userTextSchema } from '../text.js';
 import { accountStatusSchema, isoDateTime, profileSchema, roleSchema, tierSchema } from './common.js';
 import { IDENTITY } from './registration.js';
 
@@ -9,7 +10,7 @@ export type AdminUser = z.infer<typeof adminUserSchema>;
 
 /** Filter, sort and page of the admin user list: cursor pages, or offset pages for page numbers. */
 export const listUsersRequestSchema = z.object({
-  emailPrefix: z.string().min(1).max(254).optional(),
+  emailPrefix: userTextSchema().min(1).max(254).optional(),
   role: roleSchema.optional(),
   tier: tierSchema.optional(),
   status: accountStatusSchema.optional(),
@@ -17,7 +18,7 @@ export const listUsersRequestSchema = z.object({
   createdTo: isoDateTime.optional(),
   sort: z.enum(['createdAt', '-createdAt', 'email', '-email']).default('-createdAt'),
   limit: z.int().min(1).max(100).default(20),
-  cursor: z.string().max(512).optional(),
+  cursor: userTextSchema().max(512).optional(),
   offset: z.int().min(0).max(100_000).optional(),
 });
 export type ListUsersRequest = z.infer<typeof listUsersRequestSchema>;

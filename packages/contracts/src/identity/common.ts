@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { userTextSchema } from '../text.js';
 
 // RFC 5321 caps an address at 254 characters; longer input is garbage or an attack, not an e-mail.
 export const emailSchema = z.email().max(254);
 // Display names are shown in UIs and e-mails; surrounding whitespace is never meaningful.
-export const displayNameSchema = z.string().trim().min(1).max(100);
+export const displayNameSchema = userTextSchema().trim().min(1).max(100);
 /** The policy (length, common-password list) is identity's; the wire only bounds the size. */
 export const passwordSchema = z.string().min(1).max(1024);
 export const isoDateTime = z.iso.datetime({ offset: true });

@@ -88,10 +88,22 @@ export const sessionRevokedEvent = publicEvent(
   'One session, or all of a user’s sessions, ended.',
 );
 
+export const duplicateSignUpAttemptedEvent = publicEvent(
+  'DuplicateSignUpAttempted',
+  z.object({ ...recipient, attemptedAt: isoDateTime }),
+  'Someone tried to register an account with an address that already has one (security notice to its owner).',
+);
+
 export const userDeactivatedEvent = publicEvent(
   'UserDeactivated',
   z.object({ userId: z.uuid(), email: emailSchema, deactivatedAt: isoDateTime, by: z.uuid().nullable() }),
   'The account was deactivated (soft delete).',
+);
+
+export const userReactivatedEvent = publicEvent(
+  'UserReactivated',
+  z.object({ userId: z.uuid(), reactivatedAt: isoDateTime, by: z.uuid().nullable() }),
+  'A deactivated account was reactivated.',
 );
 
 export const userRoleChangedEvent = publicEvent(
@@ -116,7 +128,9 @@ export const identityEvents = [
   mfaEnabledEvent,
   mfaDisabledEvent,
   sessionRevokedEvent,
+  duplicateSignUpAttemptedEvent,
   userDeactivatedEvent,
+  userReactivatedEvent,
   userRoleChangedEvent,
   userTierChangedEvent,
 ] as const;

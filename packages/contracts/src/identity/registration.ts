@@ -14,17 +14,25 @@ export const registerUserRequestSchema = z.object({
 });
 export type RegisterUserRequest = z.infer<typeof registerUserRequestSchema>;
 
-/** RegisterUser reply data. */
+/**
+ * RegisterUser reply data: the same shape whether the e-mail was new or already had an account, so
+ * the reply cannot tell anyone which addresses are registered. For a taken address `userId` is a
+ * fresh id that names no account (the owner gets a DuplicateSignUpAttempted e-mail instead).
+ */
 export const registerUserReplySchema = z.object({ userId: z.uuid() });
 export type RegisterUserReply = z.infer<typeof registerUserReplySchema>;
 
-/** `identity.cmd.RegisterUser`: creates an unverified account; CONFLICT when the e-mail is taken. */
+/**
+ * `identity.cmd.RegisterUser`: creates an unverified account, or, when the e-mail is taken, e-mails
+ * its owner; both answer alike (HTTP 202), in shape and in time.
+ */
 export const registerUserCommand = defineCommand({
   service: IDENTITY,
   name: 'RegisterUser',
   request: registerUserRequestSchema,
   reply: registerUserReplySchema,
-  description: 'Create a user account. Fails with CONFLICT when the e-mail is already registered.',
+  description:
+    'Create a user account, or e-mail the owner when the address already has one; the reply is the same either way.',
 });
 
 /** UserRegistered v1 data. Never carries the password or its hash: the event is public. */

@@ -114,8 +114,9 @@ export const listMySessionsQuery = defineQuery({
   service: IDENTITY,
   name: 'ListMySessions',
   request: z.object({ userId: z.uuid(), currentSessionId: z.uuid().optional() }),
-  reply: z.object({ sessions: z.array(sessionViewSchema) }),
-  description: "The signed-in user's active sessions.",
+  // The project's one list envelope; a user has a handful of sessions, so one page holds them all.
+  reply: z.object({ items: z.array(sessionViewSchema), nextCursor: z.string().nullable() }),
+  description: "The signed-in user's active sessions, in the list envelope (`{ items, nextCursor }`).",
 });
 
 /** A public signing key as a JWK (RFC 8037 OKP / Ed25519). */

@@ -1,9 +1,8 @@
-import { ContractRegistry, defineEvent, HEADER } from '@ledgerline/contracts';
+import { ContractRegistry, defineEvent, HEADER, uuidv7 } from '@ledgerline/contracts';
 import { dropServiceSchemas, infrastructure, testPool, uniqueServiceName } from '@ledgerline/testing';
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import type pg from 'pg';
-import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { listDeadLetters } from '../deadLetters/deadLetters.js';

@@ -1,6 +1,7 @@
 import type { EventEnvelope, EventMeta } from '@ledgerline/contracts';
 import type { Pool, PoolClient } from 'pg';
 import { parkDeadLetter } from '../deadLetters/deadLetters.js';
+import { withTransaction } from '../postgres/connections.js';
 import { claimInbox, isParked } from './inbox.js';
 import type { ReceivedMessage } from './parseMessage.js';
 
@@ -40,9 +41,9 @@ export async function processOnce(
   input: ProcessInput,
 ): Promise<{ processed: boolean; after: Array<() => Promise<void>> }> {
   const after: Array<() => Promise<void>> = [];
-  const client = await input.pool.connect();
-  try {
-    await client.query('BEGIN');
+  // withTransaction: a backend terminated while the handler holds the transaction (an SMTP send)
+  // fails this delivery with UNAVAILABLE (nak'ed, redelivered) instead of crashing the process.
+  return withTransaction(input.pool, async (client) => {
     await input.inTransaction?.(client);
     const fresh = await claimInbox(client, input.service, input.consumer, input.received.messageId);
     if (fresh) {
@@ -55,14 +56,8 @@ export async function processOnce(
         afterCommit: (work) => after.push(work),
       });
     }
-    await client.query('COMMIT');
     return { processed: fresh, after: fresh ? after : [] };
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 export interface ParkMessageInput {

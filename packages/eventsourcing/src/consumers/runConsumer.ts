@@ -1,6 +1,9 @@
+import type { EventMeta } from '@ledgerline/contracts';
 import type { Consumer, ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream';
+import { SpanKind } from '@opentelemetry/api';
 import type { Pool } from 'pg';
 import { backoffDelay, sleep } from '../retry/backoff.js';
+import { inSpan } from '../tracing/tracing.js';
 import { type EventContractLookup, parseReceived, receive } from './parseMessage.js';
 import { type ConsumerHandler, parkMessage, processOnce } from './processMessage.js';
 
@@ -27,6 +30,11 @@ export interface RunConsumerOptions {
   /** Defaults to the consumer's own max_deliver. */
   maxDeliver?: number;
   onError?: (error: unknown) => void;
+  /**
+   * Wraps the handling of each message, inside its CONSUMER span: the service runtime passes one
+   * that sets the message context (`runWithMessageContext`), so log lines carry its ids.
+   */
+  around?: <T>(meta: Partial<EventMeta>, work: () => Promise<T>) => Promise<T>;
 }
 
 /** A running consumer; `stop()` finishes the message in hand and returns once the loop has ended. */
@@ -87,8 +95,21 @@ export async function handleDelivery(
   options: RunConsumerOptions,
   maxDeliver: number,
 ): Promise<void> {
-  const base = { pool: options.pool, service: options.service, consumer: options.consumer };
   if (options.accepts && !options.accepts(msg.subject)) return msg.ack();
+  // A CONSUMER span per handled message, child of the relay's producer span (its traceparent).
+  const parent = { traceparent: msg.headers?.get('traceparent') || undefined };
+  const attributes = {
+    'messaging.system': 'nats',
+    'messaging.destination.name': msg.subject,
+    'messaging.consumer.group.name': options.consumer,
+  };
+  return inSpan(`${msg.subject} process`, { kind: SpanKind.CONSUMER, parent, attributes }, () =>
+    handleTraced(msg, options, maxDeliver),
+  );
+}
+
+async function handleTraced(msg: JsMsg, options: RunConsumerOptions, maxDeliver: number): Promise<void> {
+  const base = { pool: options.pool, service: options.service, consumer: options.consumer };
   const received = receive(msg);
   const parsed = parseReceived(received, options.messages);
   const attempts = msg.info.deliveryCount;
@@ -96,14 +117,17 @@ export async function handleDelivery(
     await parkMessage({ ...base, received, messageType: parsed.messageType, error: parsed.reason, attempts });
     return msg.ack();
   }
+  const around = options.around ?? ((_meta, work) => work());
   try {
-    const { after } = await processOnce({
-      ...base,
-      received,
-      event: parsed.event,
-      deliveryCount: attempts,
-      handle: options.handle,
-    });
+    const { after } = await around(parsed.event.meta ?? {}, () =>
+      processOnce({
+        ...base,
+        received,
+        event: parsed.event,
+        deliveryCount: attempts,
+        handle: options.handle,
+      }),
+    );
     for (const work of after) await work().catch((error: unknown) => options.onError?.(error));
     msg.ack();
   } catch (error) {

@@ -1,10 +1,10 @@
+import { uuidv7 } from '@ledgerline/contracts';
 import type { Pool, PoolClient } from 'pg';
-import { v7 as uuidv7 } from 'uuid';
 import { quoteIdent, schemasOf } from '../postgres/sql.js';
 
 type Db = Pool | PoolClient;
 
-export type DeadLetterSource = 'projection' | 'consumer' | 'relay' | 'saga';
+export type DeadLetterSource = 'projection' | 'consumer' | 'relay' | 'saga' | 'reactor';
 export type DeadLetterStatus = 'parked' | 'retried' | 'discarded';
 
 /** A message that could not be processed, kept with why (ARCHITECTURE.md, "poison event"). */

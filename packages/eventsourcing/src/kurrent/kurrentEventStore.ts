@@ -6,8 +6,7 @@ import {
   START,
   streamNameFilter,
 } from '@kurrent/kurrentdb-client';
-import { ConflictError } from '@ledgerline/contracts';
-import { v7 as uuidv7 } from 'uuid';
+import { ConflictError, uuidv7 } from '@ledgerline/contracts';
 import type {
   AppendOptions,
   AppendResult,

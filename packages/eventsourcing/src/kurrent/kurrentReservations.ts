@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { BACKWARDS, END, jsonEvent, type KurrentDBClient, NO_STREAM } from '@kurrent/kurrentdb-client';
-import { ConflictError } from '@ledgerline/contracts';
-import { v7 as uuidv7 } from 'uuid';
+import { ConflictError, uuidv7 } from '@ledgerline/contracts';
 import type { Reservation } from '../store/types.js';
 import { INTERNAL_STREAM_PREFIX, isStreamNotFound, isWrongExpectedVersion } from './kurrentMapping.js';
 

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Pool, PoolClient } from 'pg';
+import { inTransaction, isConnectionError, withClient } from '../postgres/connections.js';
 import { quoteIdent } from '../postgres/sql.js';
 
 /** One Prisma-format migration: the folder name and its migration.sql. */
@@ -65,31 +66,31 @@ export async function applyMigrations(
   schema: string,
   migrations: Migration[],
 ): Promise<MigrationReport> {
-  const client = await pool.connect();
   const lockKey = `ledgerline:migrate:${schema}`;
-  try {
-    await client.query('SELECT pg_advisory_lock(hashtext($1))', [lockKey]);
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
-    await client.query(`SET search_path TO ${quoteIdent(schema)}`);
-    await client.query(PRISMA_MIGRATIONS_DDL);
-    const applied = await appliedMigrations(client);
-    const report: MigrationReport = { schema, applied: [], alreadyApplied: [] };
-    for (const migration of migrations) {
-      const previous = applied.get(migration.name);
-      if (previous) {
-        assertUnchanged(schema, migration, previous);
-        report.alreadyApplied.push(migration.name);
-        continue;
+  return withClient(pool, async (client) => {
+    try {
+      await client.query('SELECT pg_advisory_lock(hashtext($1))', [lockKey]);
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+      await client.query(`SET search_path TO ${quoteIdent(schema)}`);
+      await client.query(PRISMA_MIGRATIONS_DDL);
+      const applied = await appliedMigrations(client);
+      const report: MigrationReport = { schema, applied: [], alreadyApplied: [] };
+      for (const migration of migrations) {
+        const previous = applied.get(migration.name);
+        if (previous) {
+          assertUnchanged(schema, migration, previous);
+          report.alreadyApplied.push(migration.name);
+          continue;
+        }
+        await applyOne(client, migration);
+        report.applied.push(migration.name);
       }
-      await applyOne(client, migration);
-      report.applied.push(migration.name);
+      return report;
+    } finally {
+      await client.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]).catch(() => undefined);
+      await client.query('RESET search_path').catch(() => undefined);
     }
-    return report;
-  } finally {
-    await client.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]).catch(() => undefined);
-    await client.query('RESET search_path').catch(() => undefined);
-    client.release();
-  }
+  });
 }
 
 async function appliedMigrations(client: PoolClient): Promise<Map<string, AppliedRow>> {
@@ -117,18 +118,18 @@ function assertUnchanged(schema: string, migration: Migration, previous: Applied
 
 async function applyOne(client: PoolClient, migration: Migration): Promise<void> {
   const startedAt = new Date();
-  await client.query('BEGIN');
   try {
-    await client.query(migration.sql);
-    await client.query(
-      `INSERT INTO "_prisma_migrations"
-         (id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count)
-       VALUES ($1, $2, now(), $3, NULL, NULL, $4, 1)`,
-      [randomUUID(), migrationChecksum(migration.sql), migration.name, startedAt],
-    );
-    await client.query('COMMIT');
+    await inTransaction(client, async () => {
+      await client.query(migration.sql);
+      await client.query(
+        `INSERT INTO "_prisma_migrations"
+           (id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count)
+         VALUES ($1, $2, now(), $3, NULL, NULL, $4, 1)`,
+        [randomUUID(), migrationChecksum(migration.sql), migration.name, startedAt],
+      );
+    });
   } catch (error) {
-    await client.query('ROLLBACK');
+    if (isConnectionError(error)) throw error;
     const reason = error instanceof Error ? error.message : String(error);
     throw new MigrationError(`migration ${migration.name} failed and was rolled back: ${reason}`);
   }

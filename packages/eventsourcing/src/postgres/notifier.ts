@@ -78,7 +78,10 @@ export class PgNotifier {
     this.client = undefined;
     if (client) {
       await client.query(`UNLISTEN ${quoteIdent(this.channel)}`).catch(() => undefined);
-      client.release();
+      // Already released (and destroyed) if the connection broke meanwhile.
+      try {
+        client.release();
+      } catch {}
     }
   }
 
@@ -97,10 +100,15 @@ export class PgNotifier {
       return;
     }
     client.on('notification', () => this.wakeAll());
-    client.on('error', () => {
-      // Drop the broken connection; the next wait() listens again and polling covers the gap.
+    let dropped = false;
+    client.on('error', (error) => {
+      // Drop the broken connection (once: a dead socket can report more than one error, and a
+      // second release would throw out of this listener); the next wait() listens again and
+      // polling covers the gap.
+      if (dropped) return;
+      dropped = true;
       if (this.client === client) this.client = undefined;
-      client.release(true);
+      client.release(error);
     });
     await client.query(`LISTEN ${quoteIdent(this.channel)}`);
     this.client = client;

@@ -1,32 +1,63 @@
-import { randomFillSync } from 'node:crypto';
-import { ConcurrencyError, ConflictError } from '@ledgerline/contracts';
+import { ConcurrencyError, ConflictError, isAppError, uuidv7 } from '@ledgerline/contracts';
 import type { Pool, PoolClient } from 'pg';
-import { v7 as uuidv7 } from 'uuid';
+import {
+  forgetStatement,
+  namedStatement,
+  type WritePlan,
+  type WrittenRow,
+} from '../projections/tableWriter.js';
 import type {
   AppendOptions,
   AppendResult,
-  EventStore,
   ExpectedVersion,
+  MultiAppendResult,
+  MultiStreamEventStore,
   NewEvent,
   ProjectedRows,
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
   Reservation,
+  StreamAppend,
   SubscribeOptions,
   Subscription,
 } from '../store/types.js';
-import { appendStatement } from './appendSql.js';
+import { stampTrace } from '../tracing/tracing.js';
+import { type AppendStatement, appendStatement } from './appendSql.js';
+import { asUnavailable, guardPool, withClient } from './connections.js';
 import { PgNotifier } from './notifier.js';
 import { EVENT_COLUMNS, type EventRow, streamTypeOf, toRecordedEvent } from './rows.js';
-import { isPgError, PG_UNIQUE_VIOLATION, quoteIdent, schemasOf } from './sql.js';
+import { isPgError, PG_IN_FAILED_TRANSACTION, PG_UNIQUE_VIOLATION, quoteIdent, schemasOf } from './sql.js';
 import { pollingSubscription } from './subscription.js';
 
 /**
  * Runs inside an append's transaction, after the events are written (inline projections). May
  * return the read-model rows it wrote; they reach the caller as `AppendResult.projected`.
+ *
+ * With `preload`, the rows the hook will need are loaded by the append statement itself (a CTE
+ * beside the INSERT), so the append and the load cost one round trip; the hook receives what
+ * `read` made of those rows as `preloaded`.
  */
-export type AppendHook = (client: PoolClient, events: RecordedEvent[]) => Promise<ProjectedRows | undefined>;
+export interface AppendHook {
+  (client: PoolClient, events: RecordedEvent[], preloaded?: unknown): Promise<ProjectedRows | undefined>;
+  /**
+   * The hook's work up to its one write statement, which it returns instead of running: the store
+   * sends it with COMMIT right behind when the append owns its transaction.
+   */
+  plan?(client: PoolClient, events: RecordedEvent[], preloaded?: unknown): Promise<WritePlan>;
+  /** A `SELECT i, id, doc` for the events about to be appended (not numbered yet), parameters from `firstParam`. */
+  preload?(db: PoolClient, events: RecordedEvent[], firstParam: number): Promise<AppendPreload | undefined>;
+}
+
+/** A load that rides in the append statement, and how to read its rows. */
+export interface AppendPreload {
+  text: string;
+  values: unknown[];
+  read(rows: Array<{ i: number; id: string; doc: Record<string, unknown> }>): unknown;
+}
+
+// The append statement's own parameters are $1..$8; a preload's start after them.
+const PRELOAD_FIRST_PARAM = 9;
 
 export interface PostgresEventStoreOptions {
   pool: Pool;
@@ -38,7 +69,7 @@ export interface PostgresEventStoreOptions {
 }
 
 /** The Postgres adapter of the event-store port (ARCHITECTURE.md, "Event store"). */
-export class PostgresEventStore implements EventStore {
+export class PostgresEventStore implements MultiStreamEventStore {
   readonly schema: string;
   readonly table: string;
   private readonly pool: Pool;
@@ -47,7 +78,7 @@ export class PostgresEventStore implements EventStore {
   private readonly pollIntervalMs: number;
 
   constructor(options: PostgresEventStoreOptions) {
-    this.pool = options.pool;
+    this.pool = guardPool(options.pool);
     this.schema = schemasOf(options.service).eventStore;
     this.table = `${quoteIdent(this.schema)}."events"`;
     this.hooks = options.appendHooks ?? [];
@@ -59,10 +90,59 @@ export class PostgresEventStore implements EventStore {
     if (events.length === 0) throw new ConflictError('an append needs at least one event', { streamId });
     const needsTransaction = this.hooks.length > 0 || options.reserve?.length || options.release?.length;
     const result = needsTransaction
-      ? await this.inTransaction((client) => this.appendWith(client, streamId, events, options))
-      : await this.appendOnce(this.pool, streamId, events, options);
+      ? await this.ownTransaction([{ ...options, streamId, events }], options).then(single)
+      : await this.appendOnce(this.pool, streamId, events, options).catch((error: unknown) => {
+          throw asUnavailable(error);
+        });
     this.notifier.notifyAppended();
     return result;
+  }
+
+  /**
+   * Appends to several streams in one transaction, each at its own expected version, with the
+   * reservations of each and one run of the inline projections over all the events: everything
+   * commits or nothing does. A conflict on any stream is a ConcurrencyError (code CONFLICT).
+   */
+  async appendMany(
+    appends: StreamAppend[],
+    options: Pick<AppendOptions, 'meta'> = {},
+  ): Promise<MultiAppendResult> {
+    const result = await this.ownTransaction(appends, options);
+    this.notifier.notifyAppended();
+    return result;
+  }
+
+  /**
+   * An append in a transaction of its own, pipelined: BEGIN goes out with the first statement and
+   * COMMIT right behind the inline projections' write, so an append with inline projections costs
+   * two round trips (BEGIN+append+load, write+COMMIT) instead of five. Sending COMMIT before the
+   * write's answer is safe: after a failed statement Postgres answers COMMIT with a rollback.
+   */
+  private ownTransaction(appends: StreamAppend[], options: Pick<AppendOptions, 'meta'>) {
+    return withClient(this.pool, (client) =>
+      pipelined(client, async (isPipelined) => {
+        const begin = client.query('BEGIN');
+        begin.catch(() => undefined); // awaited below; observed now so a failure is never unhandled
+        try {
+          const appended = await this.appendStreams(client, appends, options, isPipelined);
+          await begin;
+          const hook = this.hooks.length === 1 ? this.hooks[0] : undefined;
+          if (hook?.plan) {
+            const projected = await commitBehind(
+              client,
+              await hook.plan(client, appended.events, appended.preloaded),
+            );
+            return withProjected(appended, projected);
+          }
+          const result = await this.runHooks(client, appended);
+          await client.query('COMMIT');
+          return result;
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          throw error;
+        }
+      }),
+    );
   }
 
   /** Wakes subscribers after a transaction that called `appendWith` has committed. */
@@ -81,23 +161,86 @@ export class PostgresEventStore implements EventStore {
     events: NewEvent[],
     options: AppendOptions,
   ): Promise<AppendResult> {
-    if (options.release?.length) await this.release(client, streamId, options.release);
-    if (options.reserve?.length) await this.reserve(client, streamId, options.reserve);
-    const result = await this.appendOnce(client, streamId, events, options);
+    const result = await this.appendManyWith(client, [{ ...options, streamId, events }]);
+    const appended = result.streams[0]!;
+    return result.projected ? { ...appended, projected: result.projected } : appended;
+  }
+
+  /** {@link appendMany} inside a transaction the caller owns (a reactor's, a consumer's). */
+  async appendManyWith(
+    client: PoolClient,
+    appends: StreamAppend[],
+    options: Pick<AppendOptions, 'meta'> = {},
+  ): Promise<MultiAppendResult> {
+    return this.runHooks(client, await this.appendStreams(client, appends, options));
+  }
+
+  // Reservations and appends of every stream; the last append statement also loads the rows the
+  // inline projections need for every stream (one round trip for both).
+  private async appendStreams(
+    client: PoolClient,
+    appends: StreamAppend[],
+    options: Pick<AppendOptions, 'meta'>,
+    concurrently = false,
+  ) {
+    for (const { streamId, events } of appends) {
+      if (events.length === 0) throw new ConflictError('an append needs at least one event', { streamId });
+    }
+    const preload = await this.preload(client, appends);
+    const appendOne = async (append: StreamAppend, last: AppendPreload | undefined) => {
+      const { streamId, events } = append;
+      const meta = options.meta || append.meta ? { ...options.meta, ...append.meta } : undefined;
+      if (append.release?.length) await this.release(client, streamId, append.release);
+      if (append.reserve?.length) await this.reserve(client, streamId, append.reserve);
+      return this.appendOnce(client, streamId, events, { ...append, meta }, last);
+    };
+    const lastOf = (n: number) => (n === appends.length - 1 ? preload : undefined);
+    // On a pipelined client every stream's statements go out at once (one round trip for all of
+    // them); every answer is awaited before the first failure is reported.
+    const results: Array<Awaited<ReturnType<typeof appendOne>>> = [];
+    if (concurrently && appends.length > 1) {
+      const settled = await Promise.allSettled(appends.map((append, n) => appendOne(append, lastOf(n))));
+      // The failure that aborted the transaction, not the ones it caused (25P02 "current
+      // transaction is aborted") in statements that happened to be sent after it.
+      const failures = settled.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+      const cause = failures.find((e) => !isPgError(e, PG_IN_FAILED_TRANSACTION)) ?? failures[0];
+      if (failures.length > 0) throw cause;
+      for (const r of settled) if (r.status === 'fulfilled') results.push(r.value);
+    } else {
+      for (const [n, append] of appends.entries()) results.push(await appendOne(append, lastOf(n)));
+    }
+    const preloaded = results.at(-1)?.loaded;
+    const streams: AppendResult[] = results.map(({ loaded: _, ...result }) => result);
+    return { streams, events: streams.flatMap((s) => s.events), preloaded };
+  }
+
+  private async runHooks(
+    client: PoolClient,
+    appended: { streams: AppendResult[]; events: RecordedEvent[]; preloaded: unknown },
+  ): Promise<MultiAppendResult> {
     const projected = new Map<string, ReadonlyMap<string, Record<string, unknown> | null>>();
     for (const hook of this.hooks) {
-      for (const [table, rows] of (await hook(client, result.events)) ?? []) projected.set(table, rows);
+      const rows = await hook(
+        client,
+        appended.events,
+        hook === this.hooks[0] ? appended.preloaded : undefined,
+      );
+      for (const [table, written] of rows ?? []) projected.set(table, written);
     }
-    return projected.size > 0 ? { ...result, projected } : result;
+    return withProjected(appended, projected);
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
-    const { rows } = await this.pool.query<EventRow>({
-      name: `${this.schema}:readStream`,
-      text: `SELECT ${EVENT_COLUMNS} FROM ${this.table}
+    const { rows } = await this.pool
+      .query<EventRow>({
+        name: `${this.schema}:readStream`,
+        text: `SELECT ${EVENT_COLUMNS} FROM ${this.table}
              WHERE stream_id = $1 AND stream_version >= $2 ORDER BY stream_version LIMIT $3`,
-      values: [streamId, options.fromVersion ?? 1, options.maxCount ?? 2_147_483_647],
-    });
+        values: [streamId, options.fromVersion ?? 1, options.maxCount ?? 2_147_483_647],
+      })
+      .catch((error: unknown) => {
+        throw asUnavailable(error);
+      });
     return rows.map(toRecordedEvent);
   }
 
@@ -131,22 +274,50 @@ export class PostgresEventStore implements EventStore {
     await this.notifier.close();
   }
 
+  // What the first hook will load, asked from the events before they are numbered (ids and
+  // positions are placeholders: documentId must not depend on them; if it does, the hook loads
+  // what the preload missed itself, so this only ever costs a round trip, never correctness).
+  private async preload(client: PoolClient, appends: StreamAppend[]): Promise<AppendPreload | undefined> {
+    const hook = this.hooks[0];
+    if (!hook?.preload) return undefined;
+    const pending = appends.flatMap(({ streamId, events }) =>
+      events.map(
+        (event): RecordedEvent => ({
+          id: event.id ?? '',
+          type: event.type,
+          schemaVersion: event.schemaVersion ?? 1,
+          streamId,
+          streamPosition: 0,
+          globalPosition: 0,
+          transactionId: 0,
+          occurredAt: '',
+          data: event.data,
+          meta: event.meta ?? {},
+        }),
+      ),
+    );
+    return hook.preload(client, pending, PRELOAD_FIRST_PARAM);
+  }
+
   private async appendOnce(
     db: Pool | PoolClient,
     streamId: string,
     events: NewEvent[],
     options: AppendOptions,
-  ): Promise<AppendResult> {
+    preload?: AppendPreload,
+  ): Promise<AppendResult & { loaded?: unknown }> {
     const expected: ExpectedVersion = options.expectedVersion === 0 ? 'no_stream' : options.expectedVersion;
-    const statement = appendStatement(this.table, this.schema, expected);
+    const statement = withPreload(appendStatement(this.table, this.schema, expected), preload);
     const prepared = events.map((event) => ({
       ...event,
       id: event.id ?? newEventId(),
       schemaVersion: event.schemaVersion ?? 1,
-      meta: { ...options.meta, ...event.meta },
+      // The appending handler's span, not the trace the request arrived with (the relay's producer
+      // span and the consumers downstream become its children).
+      meta: stampTrace({ ...options.meta, ...event.meta }),
     }));
     try {
-      const { rows } = await db.query<Omit<EventRow, 'stream_id' | 'event_id' | 'event_type'>>({
+      const { rows } = await db.query<AppendedRow>({
         name: statement.name,
         text: statement.text,
         values: [
@@ -158,10 +329,12 @@ export class PostgresEventStore implements EventStore {
           prepared.map((e) => e.schemaVersion),
           prepared.map((e) => JSON.stringify(e.data ?? null)),
           prepared.map((e) => JSON.stringify(e.meta)),
+          ...(preload?.values ?? []),
         ],
       });
-      if (rows.length === 0) throw await this.concurrencyError(db, streamId, expected);
-      const recorded = rows.map((row, i) => {
+      const appended = preload ? appendedRows(rows) : rows;
+      if (appended.length === 0) throw await this.concurrencyError(db, streamId, expected);
+      const recorded = appended.map((row, i) => {
         const event = prepared[i]!;
         return {
           id: event.id,
@@ -176,10 +349,14 @@ export class PostgresEventStore implements EventStore {
           meta: event.meta,
         } satisfies RecordedEvent;
       });
-      return { nextExpectedVersion: recorded.at(-1)!.streamPosition, events: recorded };
+      const result = { nextExpectedVersion: recorded.at(-1)!.streamPosition, events: recorded };
+      return preload ? { ...result, loaded: preload.read(loadedRows(rows)) } : result;
     } catch (error) {
+      if (preload && !isAppError(error) && !isPgError(error, PG_UNIQUE_VIOLATION))
+        forgetStatement(statement.text);
       if (isPgError(error, PG_UNIQUE_VIOLATION) && error.constraint === 'events_stream_version_key') {
-        if (expected === 'any' && db === this.pool) return this.appendOnce(db, streamId, events, options);
+        if (expected === 'any' && db === this.pool)
+          return this.appendOnce(db, streamId, events, options, preload);
         throw await this.concurrencyError(db, streamId, expected);
       }
       if (isPgError(error, PG_UNIQUE_VIOLATION) && error.constraint === 'events_event_id_key') {
@@ -222,37 +399,90 @@ export class PostgresEventStore implements EventStore {
       [reservations.map((r) => r.scope), reservations.map((r) => r.value), streamId],
     );
   }
+}
 
-  private async inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+// Event ids come from the one UUIDv7 source (@ledgerline/contracts), which draws its randomness
+// 4 KiB at a time: a getrandom() per id was ~1.5% of identity's CPU on PATCH /me.
+const newEventId = (): string => uuidv7();
+
+const single = (result: MultiAppendResult): AppendResult => {
+  const appended = result.streams[0]!;
+  return result.projected ? { ...appended, projected: result.projected } : appended;
+};
+
+const withProjected = (
+  appended: { streams: AppendResult[]; events: RecordedEvent[] },
+  projected: ProjectedRows,
+): MultiAppendResult => {
+  const { streams, events } = appended;
+  return projected.size > 0 ? { streams, events, projected } : { streams, events };
+};
+
+/**
+ * Runs `work` with the client in node-postgres' pipeline mode: each query goes out at once instead
+ * of after the previous answer (answers still come back in order, each its own result or error).
+ * Only used on a client checked out for this work, idle before and after (every query awaited).
+ */
+async function pipelined<T>(client: PoolClient, work: (isPipelined: boolean) => Promise<T>): Promise<T> {
+  const pg = client as unknown as { pipeline?: boolean; _sentQueryQueue?: unknown };
+  if (pg.pipeline !== false || !Array.isArray(pg._sentQueryQueue)) return work(false); // another driver
+  pg.pipeline = true;
+  try {
+    return await work(true);
+  } finally {
+    pg.pipeline = false;
   }
 }
 
-// uuid's v7 asks the OS for 16 random bytes per id (a getrandom() syscall each): ~1.5% of
-// identity's CPU on PATCH /me. Draw 4 KiB at a time and hand out 16 bytes per event id instead.
-// Ids stay unique and time-ordered by millisecond, which is all event ids need (positions order).
-const RANDOM_POOL = new Uint8Array(4096);
-let randomOffset = RANDOM_POOL.length;
-function newEventId(): string {
-  if (randomOffset + 16 > RANDOM_POOL.length) {
-    randomFillSync(RANDOM_POOL);
-    randomOffset = 0;
+/** Sends the write and COMMIT in one round trip; answers the rows as written. */
+async function commitBehind(client: PoolClient, plan: WritePlan): Promise<ProjectedRows> {
+  const write = plan.statement ? client.query<WrittenRow>(plan.statement) : undefined;
+  write?.catch(() => undefined);
+  const commit = client.query('COMMIT');
+  commit.catch(() => undefined);
+  let rows: WrittenRow[] = [];
+  try {
+    rows = write ? (await write).rows : [];
+  } catch (error) {
+    plan.failed();
+    await commit.catch(() => undefined); // answered as a rollback: the transaction had failed
+    throw error;
   }
-  const random = RANDOM_POOL.subarray(randomOffset, randomOffset + 16);
-  randomOffset += 16;
-  return uuidv7({ random });
+  await commit;
+  return plan.read(rows);
 }
+
+type AppendedRow = Omit<EventRow, 'stream_id' | 'event_id' | 'event_type'> & {
+  i?: number | null;
+  id?: string | null;
+  doc?: Record<string, unknown> | null;
+};
+
+/**
+ * The append statement with a preload beside it: one statement, one round trip. The INSERT is a
+ * data-modifying CTE (it runs whether or not the loaded rows exist); the rows come back tagged —
+ * appended events with `i` null, loaded rows with their load index.
+ */
+function withPreload(statement: AppendStatement, preload: AppendPreload | undefined): AppendStatement {
+  if (!preload) return statement;
+  const text = `WITH appended AS (${statement.text}), loaded AS (${preload.text})
+SELECT NULL::int AS i, NULL::text AS id, NULL::jsonb AS doc,
+       global_position, transaction_id_text, stream_version, recorded_at FROM appended
+UNION ALL
+SELECT i, id, doc, NULL, NULL, NULL, NULL FROM loaded`;
+  return { ...statement, ...namedStatement(text) };
+}
+
+// Appended rows in stream order (a UNION does not promise the INSERT's RETURNING order).
+const appendedRows = (rows: AppendedRow[]) =>
+  rows.filter((r) => r.i === null || r.i === undefined).sort((a, b) => a.stream_version - b.stream_version);
+
+const loadedRows = (rows: AppendedRow[]) =>
+  rows.flatMap((r) =>
+    r.i === null || r.i === undefined
+      ? []
+      : [{ i: r.i, id: r.id as string, doc: r.doc as Record<string, unknown> }],
+  );
 
 /**
  * Reads the whole log after a position in (transaction_id, global_position) order, only below

@@ -10,6 +10,8 @@ export const schemasOf = (service: string) => {
 
 /** Postgres error codes the kernel reacts to. */
 export const PG_UNIQUE_VIOLATION = '23505';
+/** A statement sent after another one failed in the same transaction. */
+export const PG_IN_FAILED_TRANSACTION = '25P02';
 
 export const isPgError = (
   error: unknown,

@@ -1,21 +1,23 @@
 import type { Pool, PoolClient } from 'pg';
 import { parkDeadLetter } from '../deadLetters/deadLetters.js';
+import { inTransaction } from '../postgres/connections.js';
 import { readAllWith } from '../postgres/pgEventStore.js';
 import { quoteIdent, schemasOf } from '../postgres/sql.js';
 import { backoffDelay, isPoisonError, sleep } from '../retry/backoff.js';
 import { positionOf, type RecordedEvent } from '../store/types.js';
+import { inSpan, linksTo, untraced } from '../tracing/tracing.js';
 import { LeaderWorker, type WorkerState } from '../workers/leaderWorker.js';
 import { readCheckpoint, writeCheckpoints } from './checkpoints.js';
 import { lockReadModelShared } from './locks.js';
 import { projectBatch } from './projectBatch.js';
-import type { Projection } from './projection.js';
+import type { AnyProjection } from './projection.js';
 
 export type ProjectorState = WorkerState;
 
 export interface AsyncProjectorOptions {
   pool: Pool;
   service: string;
-  projection: Projection;
+  projection: AnyProjection;
   /** Resolves on the next append notification or after the timeout (PostgresEventStore.waitForAppend). */
   waitForAppend: (timeoutMs: number) => Promise<void>;
   batchSize?: number;
@@ -77,7 +79,8 @@ export class AsyncProjector {
     const batchSize = this.options.batchSize ?? 500;
     while (!stopping()) {
       const size = this.isolateRemaining > 0 ? 1 : batchSize;
-      const processed = await this.processWithRetries(client, size);
+      // Idle polls are not traced; a batch that finds events gets its own span (processBatch).
+      const processed = await untraced(() => this.processWithRetries(client, size));
       if (processed < size) await this.options.waitForAppend(this.options.pollIntervalMs ?? 500);
     }
   }
@@ -121,6 +124,7 @@ export class AsyncProjector {
     onRead: (events: RecordedEvent[]) => void,
   ): Promise<RecordedEvent[]> {
     const { readModel, eventStore } = this.schemas;
+    const startTime = Date.now();
     await client.query('BEGIN');
     await lockReadModelShared(client, this.options.service);
     const after = await readCheckpoint(client, readModel, this.name);
@@ -130,10 +134,19 @@ export class AsyncProjector {
       await client.query('COMMIT');
       return events;
     }
-    await projectBatch(client, readModel, this.options.projection, events);
-    await writeCheckpoints(client, readModel, [this.name], positionOf(events.at(-1)!));
-    await this.options.beforeCommit?.(client, events);
-    await client.query('COMMIT');
+    // One span per batch: in the trace of its event when it holds one, linked to all of them.
+    const span = {
+      attributes: { 'ledgerline.projection': this.name, 'ledgerline.batch.events': events.length },
+      links: linksTo(events.map((event) => event.meta)),
+      parent: events.length === 1 ? events[0]!.meta : undefined,
+      startTime,
+    };
+    await inSpan(`projection ${this.name} batch`, span, async () => {
+      await projectBatch(client, readModel, this.options.projection, events);
+      await writeCheckpoints(client, readModel, [this.name], positionOf(events.at(-1)!));
+      await this.options.beforeCommit?.(client, events);
+      await client.query('COMMIT');
+    });
     return events;
   }
 
@@ -143,19 +156,19 @@ export class AsyncProjector {
     error: unknown,
     attempts: number,
   ): Promise<void> {
-    await client.query('BEGIN');
-    await lockReadModelShared(client, this.options.service);
-    await parkDeadLetter(client, this.options.service, {
-      sourceKind: 'projection',
-      sourceName: this.name,
-      messageId: event.id,
-      messageType: event.type,
-      globalPosition: event.globalPosition,
-      payload: event,
-      error,
-      attempts,
+    await inTransaction(client, async () => {
+      await lockReadModelShared(client, this.options.service);
+      await parkDeadLetter(client, this.options.service, {
+        sourceKind: 'projection',
+        sourceName: this.name,
+        messageId: event.id,
+        messageType: event.type,
+        globalPosition: event.globalPosition,
+        payload: event,
+        error,
+        attempts,
+      });
+      await writeCheckpoints(client, this.schemas.readModel, [this.name], positionOf(event));
     });
-    await writeCheckpoints(client, this.schemas.readModel, [this.name], positionOf(event));
-    await client.query('COMMIT');
   }
 }

@@ -1,14 +1,17 @@
 import type { PoolClient } from 'pg';
 import { HandlerError } from '../retry/backoff.js';
 import type { RecordedEvent } from '../store/types.js';
-import { handles, type Projection, type ReadModelDocument } from './projection.js';
+import { type AnyProjection, handles, type ReadModelDocument } from './projection.js';
 import {
   loadDocuments,
   loadDocumentsOf,
+  type TableLoad,
   type TableWrite,
+  type WritePlan,
+  type WrittenRow,
   type WrittenRows,
   writeDocuments,
-  writeDocumentsOf,
+  writeStatement,
 } from './tableWriter.js';
 
 /** Rows a rebuild keeps in memory between batches so it does not read back what it wrote. */
@@ -22,7 +25,7 @@ export type DocumentCache = Map<string, ReadModelDocument | null>;
 export async function projectBatch(
   client: PoolClient,
   schema: string,
-  projection: Projection,
+  projection: AnyProjection,
   events: readonly RecordedEvent[],
   cache?: DocumentCache,
 ): Promise<void> {
@@ -37,18 +40,14 @@ export async function projectBatch(
   await writeDocuments(client, schema, projection.table, key, upserts, deletes);
 }
 
-/**
- * Applies a batch of events to several projections with one load and one write statement in all
- * (instead of two per projection): inline projections run inside the append transaction, where
- * every round trip holds a pooled connection. Projections sharing a table run one after another.
- * Answers the rows as stored (none in the shared-table fallback), for replies built from them.
- */
-export async function projectBatches(
-  client: PoolClient,
-  schema: string,
-  projections: readonly Projection[],
-  events: readonly RecordedEvent[],
-): Promise<WrittenRows> {
+/** Rows an append statement loaded for the inline projections (see `inlineLoads`). */
+export interface PreloadedRows {
+  loads: TableLoad[];
+  maps: Map<string, ReadModelDocument>[];
+}
+
+// Each projection's share of a batch; undefined when projections share a table (done one by one).
+function planWork(projections: readonly AnyProjection[], events: readonly RecordedEvent[]) {
   const work = projections
     .map((projection) => ({
       projection,
@@ -56,16 +55,67 @@ export async function projectBatches(
       byDocument: eventsByDocument(projection, events),
     }))
     .filter((w) => w.byDocument.size > 0);
-  if (work.length === 0) return new Map();
-  if (new Set(work.map((w) => w.projection.table)).size < work.length) {
-    for (const { projection } of work) await projectBatch(client, schema, projection, events);
-    return new Map();
+  const shared = new Set(work.map((w) => w.projection.table)).size < work.length;
+  return shared ? undefined : work;
+}
+
+/** The rows inline projections will load for a batch: what an append statement can load for them. */
+export function inlineLoads(
+  projections: readonly AnyProjection[],
+  events: readonly RecordedEvent[],
+): TableLoad[] {
+  return (planWork(projections, events) ?? []).map((w) => ({
+    table: w.projection.table,
+    key: w.key,
+    ids: [...w.byDocument.keys()],
+  }));
+}
+
+/**
+ * Applies a batch of events to several projections with one load and one write statement in all
+ * (instead of two per projection): inline projections run inside the append transaction, where
+ * every round trip holds a pooled connection. With `preloaded` rows (loaded by the append
+ * statement itself) the load costs nothing more. Projections sharing a table run one after another.
+ * Answers the rows as stored (none in the shared-table fallback), for replies built from them.
+ */
+export async function projectBatches(
+  client: PoolClient,
+  schema: string,
+  projections: readonly AnyProjection[],
+  events: readonly RecordedEvent[],
+  preloaded?: PreloadedRows,
+): Promise<WrittenRows> {
+  const plan = await planBatches(client, schema, projections, events, preloaded);
+  if (!plan.statement) return plan.read([]);
+  try {
+    const { rows } = await client.query<WrittenRow>(plan.statement);
+    return plan.read(rows);
+  } catch (error) {
+    plan.failed();
+    throw error;
   }
-  const loaded = await loadDocumentsOf(
-    client,
-    schema,
-    work.map((w) => ({ table: w.projection.table, key: w.key, ids: [...w.byDocument.keys()] })),
-  );
+}
+
+/**
+ * {@link projectBatches} up to its write statement, which it returns instead of running: the
+ * append that owns the transaction sends it with COMMIT right behind (one round trip for both).
+ */
+export async function planBatches(
+  client: PoolClient,
+  schema: string,
+  projections: readonly AnyProjection[],
+  events: readonly RecordedEvent[],
+  preloaded?: PreloadedRows,
+): Promise<WritePlan> {
+  const nothing: WritePlan = { read: () => new Map(), failed: () => undefined };
+  const work = planWork(projections, events);
+  if (work === undefined) {
+    for (const projection of projections) await projectBatch(client, schema, projection, events);
+    return nothing;
+  }
+  if (work.length === 0) return nothing;
+  const loads = work.map((w) => ({ table: w.projection.table, key: w.key, ids: [...w.byDocument.keys()] }));
+  const loaded = fromPreload(loads, preloaded) ?? (await loadDocumentsOf(client, schema, loads));
   const writes = work.map(
     (w, i): TableWrite => ({
       table: w.projection.table,
@@ -73,11 +123,24 @@ export async function projectBatches(
       ...evolveDocuments(w.projection, w.byDocument, loaded[i]!),
     }),
   );
-  return writeDocumentsOf(client, schema, writes, { returning: true });
+  return writeStatement(client, schema, writes, { returning: true });
+}
+
+// The preloaded rows, when the preload asked for every row this batch needs (else: load them).
+function fromPreload(loads: TableLoad[], preloaded: PreloadedRows | undefined) {
+  if (!preloaded) return undefined;
+  const maps: Map<string, ReadModelDocument>[] = [];
+  for (const load of loads) {
+    const at = preloaded.loads.findIndex((p) => p.table === load.table && p.key === load.key);
+    const asked = at === -1 ? undefined : new Set(preloaded.loads[at]!.ids);
+    if (!asked || load.ids.some((id) => !asked.has(id))) return undefined;
+    maps.push(preloaded.maps[at]!);
+  }
+  return maps;
 }
 
 // The batch's events this projection handles, grouped by the row they are about, in order.
-function eventsByDocument(projection: Projection, events: readonly RecordedEvent[]) {
+function eventsByDocument(projection: AnyProjection, events: readonly RecordedEvent[]) {
   const byDocument = new Map<string, RecordedEvent[]>();
   for (const event of events) {
     if (!handles(projection, event)) continue;
@@ -92,7 +155,7 @@ function eventsByDocument(projection: Projection, events: readonly RecordedEvent
 
 // Folds each row's events over the row as loaded (or as cached); returns what to write.
 function evolveDocuments(
-  projection: Projection,
+  projection: AnyProjection,
   byDocument: Map<string, RecordedEvent[]>,
   loaded: Map<string, ReadModelDocument>,
   cache?: DocumentCache,
@@ -113,7 +176,7 @@ function evolveDocuments(
 }
 
 // A throw from evolve is the event's fault, not the database's: mark it so it is parked.
-function evolveOrFail(projection: Projection, document: ReadModelDocument | null, event: RecordedEvent) {
+function evolveOrFail(projection: AnyProjection, document: ReadModelDocument | null, event: RecordedEvent) {
   try {
     return projection.evolve(document, event);
   } catch (error) {

@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { applyMigrations, type Migration } from '../migrations/migrations.js';
+import { inTransaction, withClient } from '../postgres/connections.js';
 import { readAllWith } from '../postgres/pgEventStore.js';
 import { EVENT_COLUMNS, type EventRow, toRecordedEvent } from '../postgres/rows.js';
 import { quoteIdent, schemasOf } from '../postgres/sql.js';
@@ -8,7 +9,7 @@ import { type LogPosition, positionOf, type RecordedEvent, START } from '../stor
 import { writeCheckpoints } from './checkpoints.js';
 import { lockReadModelExclusive } from './locks.js';
 import { type DocumentCache, projectBatch } from './projectBatch.js';
-import type { Projection } from './projection.js';
+import type { AnyProjection } from './projection.js';
 import { forgetTableShapes } from './tableWriter.js';
 
 export interface RebuildProgress {
@@ -23,7 +24,7 @@ export interface RebuildOptions {
   pool: Pool;
   service: string;
   /** Every projection that writes to the service's read-model schema (inline and async). */
-  projections: Projection[];
+  projections: readonly AnyProjection[];
   /** The read-model migrations: kernel ones first, then the service's (readModelMigrations()). */
   migrations: Migration[];
   batchSize?: number;
@@ -71,8 +72,7 @@ export async function rebuildReadModel(options: RebuildOptions): Promise<Rebuild
 
   const replay = new Replayer(pool, service, readModelNext, projections, options.batchSize ?? 10_000);
   const total = await replay.countEvents();
-  const client = await pool.connect();
-  try {
+  return withClient(pool, async (client) => {
     await replay.catchUp(client, (done) => report('replaying', done, Math.max(total, done)), options.signal);
     report('swapping', replay.done, Math.max(total, replay.done));
     const swapStarted = performance.now();
@@ -89,14 +89,11 @@ export async function rebuildReadModel(options: RebuildOptions): Promise<Rebuild
       eventsPerSecond: Math.round(replay.done / (durationMs / 1000)),
       skipped: replay.skipped,
     };
-  } finally {
-    client.release();
-  }
+  });
 }
 
 async function swap(client: PoolClient, replay: Replayer, live: string, next: string): Promise<void> {
-  await client.query('BEGIN');
-  try {
+  await inTransaction(client, async () => {
     // Appends wait here (readers do not); with none in flight the tail can be read in full.
     await client.query(`SET LOCAL lock_timeout = '10s'`);
     await client.query(`LOCK TABLE ${replay.eventsTable} IN EXCLUSIVE MODE`);
@@ -105,11 +102,7 @@ async function swap(client: PoolClient, replay: Replayer, live: string, next: st
     await client.query(`DROP SCHEMA IF EXISTS ${quoteIdent(`${live}_old`)} CASCADE`);
     await client.query(`ALTER SCHEMA ${quoteIdent(live)} RENAME TO ${quoteIdent(`${live}_old`)}`);
     await client.query(`ALTER SCHEMA ${quoteIdent(next)} RENAME TO ${quoteIdent(live)}`);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  }
+  });
 }
 
 class Replayer {
@@ -124,7 +117,7 @@ class Replayer {
     private readonly pool: Pool,
     readonly service: string,
     private readonly schema: string,
-    private readonly projections: Projection[],
+    private readonly projections: readonly AnyProjection[],
     private readonly batchSize: number,
   ) {
     this.eventStore = schemasOf(service).eventStore;
@@ -172,12 +165,9 @@ class Replayer {
   }
 
   private async apply(client: PoolClient, events: RecordedEvent[]): Promise<void> {
-    await client.query('BEGIN');
     try {
-      await this.applyInTransaction(client, events);
-      await client.query('COMMIT');
+      await inTransaction(client, () => this.applyInTransaction(client, events));
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
       if (!(error instanceof HandlerError)) throw error;
       // Some event breaks a projection: redo this batch one event at a time, skipping it.
       for (const cache of this.caches.values()) cache.clear();
@@ -187,12 +177,9 @@ class Replayer {
 
   private async applyOne(client: PoolClient, event: RecordedEvent): Promise<void> {
     for (const projection of this.projections) {
-      await client.query('BEGIN');
       try {
-        await projectBatch(client, this.schema, projection, [event]);
-        await client.query('COMMIT');
+        await inTransaction(client, () => projectBatch(client, this.schema, projection, [event]));
       } catch (error) {
-        await client.query('ROLLBACK');
         if (!(error instanceof HandlerError)) throw error;
         this.skipped.push({ eventId: event.id, projection: projection.name, error: error.message });
       }

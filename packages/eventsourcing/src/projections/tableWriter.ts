@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Pool, PoolClient } from 'pg';
 import { quoteIdent } from '../postgres/sql.js';
 import type { ReadModelDocument } from './projection.js';
@@ -7,11 +8,47 @@ type Db = Pool | PoolClient;
 interface TableShape {
   columns: string[];
   keyType: string;
+  /** Columns whose JSON form is not what the Prisma client gives (timestamps, bigints, bytes). */
+  revive: Array<[column: string, kind: Revived]>;
+}
+
+type Revived = 'date' | 'utc' | 'bigint' | 'bytes';
+
+const revivedKind = (type: string): Revived | undefined => {
+  // A timestamp without time zone holds UTC for Prisma; its JSON has no offset (it would parse as local time).
+  if (type.startsWith('timestamp') && type.endsWith('without time zone')) return 'utc';
+  if (type.startsWith('timestamp') || type === 'date') return 'date';
+  if (type === 'bigint') return 'bigint';
+  if (type === 'bytea') return 'bytes';
+  return undefined;
+};
+
+/**
+ * Turns a row as `to_jsonb` gives it into the Prisma client's shape: timestamps as Date, bigints
+ * as bigint, bytes as Buffer. Projections are typed by the Prisma model, so they get what it says.
+ */
+function reviveRow(shape: TableShape, doc: ReadModelDocument): ReadModelDocument {
+  for (const [column, kind] of shape.revive) {
+    const value = doc[column];
+    if (value === null || value === undefined) continue;
+    if (kind === 'date') doc[column] = new Date(value as string);
+    else if (kind === 'utc') doc[column] = new Date(`${value as string}Z`);
+    else if (kind === 'bigint') doc[column] = BigInt(value as number | string);
+    else doc[column] = Buffer.from(String(value).replace(/^\\x/, ''), 'hex');
+  }
+  return doc;
+}
+
+// JSON for jsonb_populate_recordset: Dates serialise themselves; bigints and bytes need help.
+function toRowJson(this: unknown, key: string, value: unknown): unknown {
+  const raw = (this as Record<string, unknown>)[key];
+  if (raw instanceof Uint8Array) return `\\x${Buffer.from(raw).toString('hex')}`;
+  return typeof value === 'bigint' ? value.toString() : value;
 }
 
 // Column lists per schema-qualified table; dropped on any write error so a migrated table
 // (for instance after a blue/green swap) is described afresh on the next attempt.
-const shapes = new Map<string, TableShape>();
+const shapes = new LRUCache<string, TableShape>({ max: 1000 });
 
 async function shapeOf(db: Db, schema: string, table: string, key: string): Promise<TableShape> {
   const cacheKey = `${schema}.${table}`;
@@ -26,7 +63,11 @@ async function shapeOf(db: Db, schema: string, table: string, key: string): Prom
   const keyColumn = rows.find((r) => r.name === key);
   if (!keyColumn)
     throw new Error(`read-model table ${schema}.${table} with key column "${key}" does not exist`);
-  const shape = { columns: rows.map((r) => r.name), keyType: keyColumn.type };
+  const revive = rows.flatMap((r): TableShape['revive'] => {
+    const kind = revivedKind(r.type);
+    return kind ? [[r.name, kind]] : [];
+  });
+  const shape = { columns: rows.map((r) => r.name), keyType: keyColumn.type, revive };
   shapes.set(cacheKey, shape);
   return shape;
 }
@@ -34,7 +75,7 @@ async function shapeOf(db: Db, schema: string, table: string, key: string): Prom
 // Statement names by text. Inline projections run the same few load and write statements on
 // every append; named, Postgres parses and plans each once per connection instead of per call.
 // A failed statement gets a new name next time, so a changed table is prepared afresh.
-const statementNames = new Map<string, string>();
+const statementNames = new LRUCache<string, string>({ max: 5000 });
 let statementCount = 0;
 const named = (text: string) => {
   let name = statementNames.get(text);
@@ -60,13 +101,14 @@ export async function loadDocuments(
   ids: string[],
 ): Promise<Map<string, ReadModelDocument>> {
   if (ids.length === 0) return new Map();
-  const { keyType } = await shapeOf(db, schema, table, key);
+  const shape = await shapeOf(db, schema, table, key);
+  const { keyType } = shape;
   const { rows } = await db.query<{ id: string; doc: ReadModelDocument }>(
     `SELECT ${quoteIdent(key)}::text AS id, to_jsonb(t) AS doc FROM ${quoteIdent(schema)}.${quoteIdent(table)} t
      WHERE ${quoteIdent(key)} = ANY($1::${keyType}[])`,
     [ids],
   );
-  return new Map(rows.map((r) => [r.id, r.doc]));
+  return new Map(rows.map((r) => [r.id, reviveRow(shape, r.doc)]));
 }
 
 /** One table's share of a batch: the rows to load, or the rows to write. */
@@ -82,6 +124,62 @@ export interface TableWrite {
   deletes: string[];
 }
 
+/** A statement that loads rows of several tables (its text and parameters), and how to read its rows. */
+export interface LoadStatement {
+  /** `SELECT i, id, doc …` (UNION ALL of one SELECT per table), parameters from `$<firstParam>`. */
+  text: string;
+  values: string[][];
+  /** One map per entry of `loads`: key → row in the Prisma client's shape. */
+  read(
+    rows: ReadonlyArray<{ i: number; id: string; doc: ReadModelDocument }>,
+  ): Map<string, ReadModelDocument>[];
+}
+
+/**
+ * Builds the statement that loads rows of several tables in one round trip (UNION ALL), numbering
+ * its parameters from `firstParam`, so that it can also ride inside another statement (an append's
+ * CTE) instead of costing a round trip of its own. Undefined when there is nothing to load.
+ */
+export async function loadStatement(
+  db: Db,
+  schema: string,
+  loads: TableLoad[],
+  firstParam = 1,
+): Promise<LoadStatement | undefined> {
+  const parts: string[] = [];
+  const values: string[][] = [];
+  const tableShapes: TableShape[] = [];
+  for (const [i, load] of loads.entries()) {
+    if (load.ids.length === 0) continue;
+    const shape = await shapeOf(db, schema, load.table, load.key);
+    tableShapes[i] = shape;
+    values.push(load.ids);
+    parts.push(
+      `SELECT ${i} AS i, ${quoteIdent(load.key)}::text AS id, to_jsonb(t) AS doc
+       FROM ${quoteIdent(schema)}.${quoteIdent(load.table)} t
+       WHERE ${quoteIdent(load.key)} = ANY($${firstParam + values.length - 1}::${shape.keyType}[])`,
+    );
+  }
+  if (parts.length === 0) return undefined;
+  return {
+    text: parts.join('\nUNION ALL\n'),
+    values,
+    read(rows) {
+      const maps = loads.map(() => new Map<string, ReadModelDocument>());
+      for (const row of rows) maps[row.i]!.set(row.id, reviveRow(tableShapes[row.i]!, row.doc));
+      return maps;
+    },
+  };
+}
+
+/** Forgets a named statement whose execution failed (a migrated table is prepared afresh). */
+export const forgetStatement = (text: string): void => {
+  statementNames.delete(text);
+};
+
+/** A statement text with its per-process name, so Postgres parses and plans it once per connection. */
+export const namedStatement = (text: string): { name: string; text: string } => named(text);
+
 /**
  * Loads rows of several tables in one round trip (UNION ALL), one map per entry of `loads`.
  * Inline projections use it: each statement inside the append transaction holds a pooled
@@ -92,32 +190,18 @@ export async function loadDocumentsOf(
   schema: string,
   loads: TableLoad[],
 ): Promise<Map<string, ReadModelDocument>[]> {
-  const parts: string[] = [];
-  const values: string[][] = [];
-  for (const [i, load] of loads.entries()) {
-    if (load.ids.length === 0) continue;
-    const { keyType } = await shapeOf(db, schema, load.table, load.key);
-    values.push(load.ids);
-    parts.push(
-      `SELECT ${i} AS i, ${quoteIdent(load.key)}::text AS id, to_jsonb(t) AS doc
-       FROM ${quoteIdent(schema)}.${quoteIdent(load.table)} t
-       WHERE ${quoteIdent(load.key)} = ANY($${values.length}::${keyType}[])`,
-    );
-  }
-  const maps = loads.map(() => new Map<string, ReadModelDocument>());
-  if (parts.length === 0) return maps;
-  const text = parts.join('\nUNION ALL\n');
+  const statement = await loadStatement(db, schema, loads);
+  if (!statement) return loads.map(() => new Map<string, ReadModelDocument>());
   try {
     const { rows } = await db.query<{ i: number; id: string; doc: ReadModelDocument }>({
-      ...named(text),
-      values,
+      ...named(statement.text),
+      values: statement.values,
     });
-    for (const row of rows) maps[row.i]!.set(row.id, row.doc);
+    return statement.read(rows);
   } catch (error) {
-    statementNames.delete(text);
+    statementNames.delete(statement.text);
     throw error;
   }
-  return maps;
 }
 
 /** Writes a batch to one table in two statements; see {@link writeDocumentsOf}. */
@@ -148,14 +232,54 @@ export async function writeDocumentsOf(
   writes: TableWrite[],
   options: { returning?: boolean } = {},
 ): Promise<WrittenRows> {
-  const written: WrittenRows = new Map();
-  let text = '';
+  const plan = await writeStatement(db, schema, writes, options);
+  if (!plan.statement) return plan.read([]);
   try {
-    const ctes: string[] = [];
-    const upserting: number[] = [];
-    const values: unknown[] = [];
+    const { rows } = await db.query<WrittenRow>(plan.statement);
+    return plan.read(rows);
+  } catch (error) {
+    plan.failed();
+    throw error;
+  }
+}
+
+/** A row a write statement returns (with `returning`): its write's index, key and stored row. */
+export interface WrittenRow {
+  i: number;
+  id: string;
+  doc: ReadModelDocument;
+}
+
+/** The statement of {@link writeDocumentsOf}, to run by whoever owns the round trip (an append commits behind it). */
+export interface WritePlan {
+  /** Absent when there is nothing to write. */
+  statement?: { name: string; text: string; values: unknown[] };
+  /** The rows as written, from what the statement returned. */
+  read(rows: readonly WrittenRow[]): WrittenRows;
+  /** Call when the statement failed: its tables are described and prepared afresh next time. */
+  failed(): void;
+}
+
+/** Builds the write of {@link writeDocumentsOf} without running it. */
+export async function writeStatement(
+  db: Db,
+  schema: string,
+  writes: TableWrite[],
+  options: { returning?: boolean } = {},
+): Promise<WritePlan> {
+  const written: WrittenRows = new Map();
+  const forget = () => {
+    for (const { table } of writes) shapes.delete(`${schema}.${table}`);
+  };
+  const ctes: string[] = [];
+  const upserting: number[] = [];
+  const values: unknown[] = [];
+  const tableShapes: TableShape[] = [];
+  try {
     for (const [i, { table, key, upserts, deletes }] of writes.entries()) {
-      const { columns, keyType } = await shapeOf(db, schema, table, key);
+      const shape = await shapeOf(db, schema, table, key);
+      tableShapes[i] = shape;
+      const { columns, keyType } = shape;
       const target = `${quoteIdent(schema)}.${quoteIdent(table)}`;
       if (upserts.length > 0) {
         const updates = columns
@@ -166,7 +290,7 @@ export async function writeDocumentsOf(
         const returning = options.returning
           ? ` RETURNING ${i} AS i, t.${quoteIdent(key)}::text AS id, to_jsonb(t) AS doc`
           : '';
-        values.push(JSON.stringify(upserts));
+        values.push(JSON.stringify(upserts, toRowJson));
         upserting.push(ctes.length);
         ctes.push(
           `INSERT INTO ${target} AS t SELECT * FROM jsonb_populate_recordset(NULL::${target}, $${values.length}::jsonb)
@@ -179,28 +303,32 @@ export async function writeDocumentsOf(
         if (options.returning) written.set(table, new Map(deletes.map((id) => [id, null])));
       }
     }
-    if (ctes.length === 0) return written;
-    text =
-      ctes.length === 1
-        ? ctes[0]!
-        : `WITH ${ctes.map((cte, n) => `w${n} AS (${cte})`).join(',\n')}
-           ${options.returning && upserting.length > 0 ? upserting.map((n) => `SELECT * FROM w${n}`).join(' UNION ALL ') : 'SELECT 1 WHERE false'}`;
-    const { rows } = await db.query<{ i: number; id: string; doc: ReadModelDocument }>({
-      ...named(text),
-      values,
-    });
-    if (options.returning) {
-      for (const row of rows) {
-        const table = writes[row.i]!.table;
-        const rowsOfTable = written.get(table) ?? new Map<string, ReadModelDocument | null>();
-        rowsOfTable.set(row.id, row.doc);
-        written.set(table, rowsOfTable);
-      }
-    }
-    return written;
   } catch (error) {
-    statementNames.delete(text);
-    for (const { table } of writes) shapes.delete(`${schema}.${table}`);
+    forget();
     throw error;
   }
+  const read = (rows: readonly WrittenRow[]): WrittenRows => {
+    if (!options.returning) return written;
+    for (const row of rows) {
+      const table = writes[row.i]!.table;
+      const rowsOfTable = written.get(table) ?? new Map<string, ReadModelDocument | null>();
+      rowsOfTable.set(row.id, reviveRow(tableShapes[row.i]!, row.doc));
+      written.set(table, rowsOfTable);
+    }
+    return written;
+  };
+  if (ctes.length === 0) return { read, failed: forget };
+  const text =
+    ctes.length === 1
+      ? ctes[0]!
+      : `WITH ${ctes.map((cte, n) => `w${n} AS (${cte})`).join(',\n')}
+         ${options.returning && upserting.length > 0 ? upserting.map((n) => `SELECT * FROM w${n}`).join(' UNION ALL ') : 'SELECT 1 WHERE false'}`;
+  return {
+    statement: { ...named(text), values },
+    read,
+    failed: () => {
+      statementNames.delete(text);
+      forget();
+    },
+  };
 }

@@ -1,6 +1,7 @@
 import { HEADER, type MessageMeta, messageMetaSchema, metaToHeaderRecord } from '@ledgerline/contracts';
 import { type MsgHdrs, headers as natsHeaders } from '@nats-io/transport-node';
 import type { RecordedEvent } from '../store/types.js';
+import type { TraceFields } from '../tracing/tracing.js';
 
 /** The wire envelope of a public event (ARCHITECTURE.md): the stored event minus its transaction id. */
 export const toWireEnvelope = (event: RecordedEvent) => ({
@@ -38,10 +39,14 @@ export function metaHeaderRecord(meta: Partial<MessageMeta>): Record<string, str
   return record;
 }
 
-/** NATS headers of a relayed event: its meta plus `Nats-Msg-Id` = event id (JetStream dedup). */
-export function relayHeaders(event: RecordedEvent): MsgHdrs {
+/**
+ * NATS headers of a relayed event: its meta plus `Nats-Msg-Id` = event id (JetStream dedup). `trace`
+ * (the relay's producer span) replaces the stored traceparent, so consumers become its children.
+ */
+export function relayHeaders(event: RecordedEvent, trace: TraceFields = {}): MsgHdrs {
   const h = natsHeaders();
-  for (const [name, value] of Object.entries(metaHeaderRecord(event.meta ?? {}))) h.set(name, value);
+  const meta = trace.traceparent ? { ...event.meta, ...trace } : (event.meta ?? {});
+  for (const [name, value] of Object.entries(metaHeaderRecord(meta))) h.set(name, value);
   h.set(HEADER.natsMsgId, event.id);
   return h;
 }

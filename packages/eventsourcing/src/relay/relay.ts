@@ -1,12 +1,16 @@
 import { eventSubject } from '@ledgerline/contracts';
 import type { JetStreamClient, PubAck } from '@nats-io/jetstream';
+import { SpanKind } from '@opentelemetry/api';
+import { LRUCache } from 'lru-cache';
 import type { Pool, PoolClient } from 'pg';
 import { parkDeadLetter } from '../deadLetters/deadLetters.js';
+import { withClient } from '../postgres/connections.js';
 import { type PostgresEventStore, readAllWith } from '../postgres/pgEventStore.js';
 import { quoteIdent, schemasOf } from '../postgres/sql.js';
 import { tryLockWorker, unlockWorker } from '../projections/locks.js';
 import { sleep } from '../retry/backoff.js';
 import { isAfter, type LogPosition, positionOf, type RecordedEvent, START } from '../store/types.js';
+import { endWith, startSpan, traceFieldsOf, untraced } from '../tracing/tracing.js';
 import { LeaderWorker, type WorkerState } from '../workers/leaderWorker.js';
 import { relayHeaders, toWireEnvelope } from './envelope.js';
 import { readPosition, writePosition } from './positions.js';
@@ -55,7 +59,8 @@ export class EventRelay {
   private readonly worker: LeaderWorker;
   private readonly schema: string;
   private readonly eventsTable: string;
-  private readonly subjects = new Map<string, string | Error>();
+  // Subject (or why there is none) per event type: bounded, types are few but come from the log.
+  private readonly subjects = new LRUCache<string, string | Error>({ max: 1000 });
   private position: LogPosition | undefined;
   private prefetched: Promise<RecordedEvent[]> | undefined;
 
@@ -91,8 +96,7 @@ export class EventRelay {
    * (up to `timeoutMs`) while an older open transaction hides part of that log from readers.
    */
   async relayOnce(timeoutMs = 30_000): Promise<number> {
-    const client = await this.options.pool.connect();
-    try {
+    return withClient(this.options.pool, async (client) => {
       if (!(await tryLockWorker(client, this.options.service, WORKER))) {
         throw new Error(`the relay of ${this.options.service} is active in another process`);
       }
@@ -102,9 +106,7 @@ export class EventRelay {
       } finally {
         await unlockWorker(client, this.options.service, WORKER);
       }
-    } finally {
-      client.release();
-    }
+    });
   }
 
   private async drainTo(client: PoolClient, head: LogPosition, deadline: number): Promise<number> {
@@ -136,7 +138,9 @@ export class EventRelay {
   private async relay(client: PoolClient, stopping: () => boolean): Promise<void> {
     this.forgetPosition();
     while (!stopping()) {
-      const { read } = await this.relayBatch(client);
+      // Polls and checkpoints are not traced (an idle relay exported a trace per poll); each
+      // published event gets its own producer span in its appending request's trace.
+      const { read } = await untraced(() => this.relayBatch(client));
       if (read < this.batchSize) await this.waitForAppend();
     }
   }
@@ -206,10 +210,23 @@ export class EventRelay {
   }
 
   private publish(subject: string, event: RecordedEvent): Promise<PubAck> {
-    const ack = this.options.js.publish(subject, JSON.stringify(toWireEnvelope(event)), {
-      msgID: event.id,
-      headers: relayHeaders(event),
+    // One PRODUCER span per event, child of the handler that appended it, ended at the ack.
+    const span = startSpan(`${subject} publish`, {
+      kind: SpanKind.PRODUCER,
+      parent: event.meta,
+      attributes: {
+        'messaging.system': 'nats',
+        'messaging.destination.name': subject,
+        'messaging.message.id': event.id,
+      },
     });
+    const ack = endWith(
+      span,
+      this.options.js.publish(subject, JSON.stringify(toWireEnvelope(event)), {
+        msgID: event.id,
+        headers: relayHeaders(event, traceFieldsOf(span)),
+      }),
+    );
     // Observed here so a rejection while waiting on an older ack is not "unhandled"; awaited later.
     ack.catch(() => undefined);
     return ack;

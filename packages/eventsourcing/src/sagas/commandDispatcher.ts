@@ -8,11 +8,14 @@ import {
   UnavailableError,
 } from '@ledgerline/contracts';
 import { type NatsConnection, headers as natsHeaders, RequestError } from '@nats-io/transport-node';
+import { SpanKind } from '@opentelemetry/api';
 import type { Pool, PoolClient } from 'pg';
 import { parkDeadLetter } from '../deadLetters/deadLetters.js';
+import { withTransaction } from '../postgres/connections.js';
 import type { PostgresEventStore } from '../postgres/pgEventStore.js';
 import { quoteIdent, schemasOf } from '../postgres/sql.js';
 import { backoffDelay, isPoisonError } from '../retry/backoff.js';
+import { activeTraceFields, inSpan } from '../tracing/tracing.js';
 import type { SagaDefinition } from './saga.js';
 import { runSagaStep } from './sagaStep.js';
 
@@ -112,28 +115,23 @@ export class CommandDispatcher {
   /** Records the outcome; a failure goes to the saga as `commandFailed` in the same transaction. */
   private async settle(row: CommandRow, outcome: Outcome): Promise<string[]> {
     const failed = outcome.kind !== 'ok';
-    const client = await this.options.pool.connect();
     try {
-      await client.query('BEGIN');
-      const { rowCount } = await client.query(
-        `UPDATE ${this.table} SET sent_at = now(), outcome = $2, reply = $3 WHERE idempotency_key = $1 AND sent_at IS NULL`,
-        [
-          row.idempotency_key,
-          failed ? 'failed' : 'ok',
-          JSON.stringify(failed ? outcome.error : outcome.reply),
-        ],
-      );
-      const queued = rowCount === 1 && failed ? await this.deliverFailure(client, row, outcome.error) : [];
-      await client.query('COMMIT');
-      return queued;
+      return await withTransaction(this.options.pool, async (client) => {
+        const { rowCount } = await client.query(
+          `UPDATE ${this.table} SET sent_at = now(), outcome = $2, reply = $3 WHERE idempotency_key = $1 AND sent_at IS NULL`,
+          [
+            row.idempotency_key,
+            failed ? 'failed' : 'ok',
+            JSON.stringify(failed ? outcome.error : outcome.reply),
+          ],
+        );
+        return rowCount === 1 && failed ? await this.deliverFailure(client, row, outcome.error) : [];
+      });
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
       if (!isPoisonError(error)) throw error;
       // The saga cannot decide about this failure: park it rather than resend the command for ever.
       await this.park(row.idempotency_key, error);
       return [];
-    } finally {
-      client.release();
     }
   }
 
@@ -154,9 +152,17 @@ export class CommandDispatcher {
     });
   }
 
-  private async send(row: CommandRow): Promise<Outcome> {
+  private send(row: CommandRow): Promise<Outcome> {
+    // A CLIENT span in the trace of the saga step that queued the command.
+    const attributes = { 'messaging.system': 'nats', 'messaging.destination.name': row.subject };
+    const kind = SpanKind.CLIENT;
+    return inSpan(`${row.subject} request`, { kind, attributes, parent: row.meta }, () => this.request(row));
+  }
+
+  private async request(row: CommandRow): Promise<Outcome> {
     const h = natsHeaders();
-    for (const [name, value] of Object.entries(metaToHeaderRecord(row.meta))) h.set(name, value);
+    const meta = { ...row.meta, ...activeTraceFields() };
+    for (const [name, value] of Object.entries(metaToHeaderRecord(meta))) h.set(name, value);
     const timeout = this.options.timeoutMs ?? 5000;
     try {
       const reply = await this.options.nc.request(row.subject, JSON.stringify(row.payload), {

@@ -1,12 +1,14 @@
 import type { MessageMeta } from '@ledgerline/contracts';
+import { uuidv7 } from '@ledgerline/contracts';
+import { trace } from '@opentelemetry/api';
 import type { PoolClient } from 'pg';
-import { v7 as uuidv7 } from 'uuid';
 import type { DomainEvent } from '../decider/decider.js';
 import type { PostgresEventStore } from '../postgres/pgEventStore.js';
 import { EVENT_COLUMNS, type EventRow, toRecordedEvent } from '../postgres/rows.js';
 import { quoteIdent } from '../postgres/sql.js';
 import { HandlerError } from '../retry/backoff.js';
 import type { NewEvent } from '../store/types.js';
+import { activeTraceFields, inSpan } from '../tracing/tracing.js';
 import { type SagaDecision, type SagaDefinition, type SagaInput, sagaStreamId } from './saga.js';
 
 export interface SagaStepInput {
@@ -25,7 +27,18 @@ export interface SagaStepInput {
  * Returns the idempotency keys of the queued commands (send them after the commit).
  * An error thrown by decide/evolve is a HandlerError (poison: retrying will not fix it).
  */
-export async function runSagaStep(client: PoolClient, step: SagaStepInput): Promise<string[]> {
+export function runSagaStep(client: PoolClient, step: SagaStepInput): Promise<string[]> {
+  // One span per step: under the consumer's span for a trigger, else in the cause's trace.
+  const attributes = {
+    'ledgerline.saga': step.saga.name,
+    'ledgerline.saga.id': step.sagaId,
+    'ledgerline.saga.input': step.input.kind,
+  };
+  const parent = trace.getActiveSpan() ? undefined : step.cause;
+  return inSpan(`saga ${step.saga.name} step`, { attributes, parent }, () => sagaStep(client, step));
+}
+
+async function sagaStep(client: PoolClient, step: SagaStepInput): Promise<string[]> {
   const { store, saga, sagaId, input } = step;
   const streamId = sagaStreamId(saga.name, sagaId);
   // Serialises the steps of one instance (consumer, scheduler, dispatcher) instead of failing on a version conflict.
@@ -105,6 +118,8 @@ function commandMeta(step: SagaStepInput): MessageMeta {
     correlationId: token(cause?.correlationId) ?? token(step.sagaId) ?? input.messageId,
     causationId: input.messageId,
     actor: { type: 'service', id: `saga:${saga.name}` },
+    // The step's span: the saga's events and the commands it queues continue this trace.
+    ...activeTraceFields(),
   };
 }
 

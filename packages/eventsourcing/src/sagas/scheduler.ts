@@ -1,9 +1,11 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Pool, PoolClient } from 'pg';
 import { parkDeadLetter } from '../deadLetters/deadLetters.js';
+import { withTransaction } from '../postgres/connections.js';
 import type { PostgresEventStore } from '../postgres/pgEventStore.js';
 import { quoteIdent, schemasOf } from '../postgres/sql.js';
 import { backoffDelay, isPoisonError, sleep } from '../retry/backoff.js';
+import { untraced } from '../tracing/tracing.js';
 import { CommandDispatcher } from './commandDispatcher.js';
 import type { SagaDefinition } from './saga.js';
 import { runSagaStep } from './sagaStep.js';
@@ -80,7 +82,8 @@ export class SagaScheduler {
     let failures = 0;
     while (!this.stopping) {
       try {
-        const { timeouts } = await this.tick();
+        // Polls are not traced; each delivered timeout is a saga step span of its own.
+        const { timeouts } = await untraced(() => this.tick());
         failures = 0;
         if (timeouts === 0) await sleep(this.options.pollIntervalMs ?? 1000);
       } catch (error) {
@@ -91,21 +94,17 @@ export class SagaScheduler {
   }
 
   private async deliverNext(): Promise<{ keys: string[] } | undefined> {
-    const client = await this.options.pool.connect();
     let row: DueRow | undefined;
     try {
-      await client.query('BEGIN');
-      row = await this.lockNextDue(client);
-      const keys = row ? await this.deliver(client, row) : [];
-      await client.query('COMMIT');
-      return row && { keys };
+      return await withTransaction(this.options.pool, async (client) => {
+        row = await this.lockNextDue(client);
+        const keys = row ? await this.deliver(client, row) : [];
+        return row && { keys };
+      });
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
       if (!row || !isPoisonError(error)) throw error;
       await this.park(row, error);
       return { keys: [] };
-    } finally {
-      client.release();
     }
   }
 
@@ -140,9 +139,7 @@ export class SagaScheduler {
   }
 
   private async park(row: DueRow, error: unknown): Promise<void> {
-    const client = await this.options.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await withTransaction(this.options.pool, async (client) => {
       await parkDeadLetter(client, this.options.service, {
         sourceKind: 'saga',
         sourceName: row.saga,
@@ -153,12 +150,6 @@ export class SagaScheduler {
         attempts: 1,
       });
       await client.query(`UPDATE ${this.table} SET cancelled_at = now() WHERE id = $1`, [row.id]);
-      await client.query('COMMIT');
-    } catch (parkError) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw parkError;
-    } finally {
-      client.release();
-    }
+    });
   }
 }

@@ -69,6 +69,34 @@ export interface AppendResult {
   projected?: ProjectedRows;
 }
 
+/** One stream's share of a multi-stream append: its events at the version the caller read. */
+export interface StreamAppend extends AppendOptions {
+  streamId: string;
+  events: NewEvent[];
+}
+
+/** The outcome of a multi-stream append: one result per stream, in the order given. */
+export interface MultiAppendResult {
+  streams: AppendResult[];
+  /** Every recorded event, in append order. */
+  events: RecordedEvent[];
+  /** The rows the inline projections wrote for all of them (see AppendResult.projected). */
+  projected?: ProjectedRows;
+}
+
+/**
+ * A store that appends to several streams atomically (Postgres: one transaction, with the inline
+ * projections and reservations of every stream). The KurrentDB adapter cannot, so it is a
+ * separate port: code that needs atomicity across streams asks for this one.
+ */
+export interface MultiStreamEventStore extends EventStore {
+  appendMany(appends: StreamAppend[], options?: Pick<AppendOptions, 'meta'>): Promise<MultiAppendResult>;
+}
+
+/** True when the store can append to several streams atomically. */
+export const isMultiStreamEventStore = (store: EventStore): store is MultiStreamEventStore =>
+  typeof (store as Partial<MultiStreamEventStore>).appendMany === 'function';
+
 export interface ReadStreamOptions {
   fromVersion?: number;
   maxCount?: number;

@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { guardPool } from '../postgres/connections.js';
 import { tryLockWorker, unlockWorker } from '../projections/locks.js';
 import { backoffDelay, sleep } from '../retry/backoff.js';
 
@@ -27,7 +28,9 @@ export class LeaderWorker {
   private stopping = false;
   private loop: Promise<void> | undefined;
 
-  constructor(private readonly options: LeaderWorkerOptions) {}
+  constructor(private readonly options: LeaderWorkerOptions) {
+    guardPool(options.pool);
+  }
 
   get status(): WorkerState {
     return this.state;

@@ -58,6 +58,11 @@ export const baseConfigSchema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
   HEALTH_PORT: envInt().min(0).max(65535).optional(),
   SHUTDOWN_TIMEOUT_MS: envInt().positive().default(10_000),
+  /** JetStream EVENTS/EXTERNAL streams: replicas (3 on a clustered NATS, 1 on a single server). */
+  JETSTREAM_REPLICAS: envInt().min(1).max(5).default(1),
+  /** Retention limits of those streams; 0 = unlimited. Consumers further behind than this lose messages. */
+  JETSTREAM_MAX_AGE_SECONDS: envInt().min(0).default(0),
+  JETSTREAM_MAX_BYTES: envInt().min(0).default(0),
 });
 
 export type BaseConfig = DeepReadonly<z.infer<typeof baseConfigSchema>>;

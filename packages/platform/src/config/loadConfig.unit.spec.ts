@@ -24,6 +24,9 @@ describe('loadConfig', () => {
       REDIS_URL: 'redis://127.0.0.1:6379',
       OTEL_ENABLED: false,
       SHUTDOWN_TIMEOUT_MS: 10_000,
+      JETSTREAM_REPLICAS: 1,
+      JETSTREAM_MAX_AGE_SECONDS: 0,
+      JETSTREAM_MAX_BYTES: 0,
     });
   });
 

@@ -2,6 +2,7 @@ import type { MessageMeta } from '@ledgerline/contracts';
 import { describe, expect, it } from 'vitest';
 import {
   childMeta,
+  currentDeadline,
   currentMessageContext,
   newRootMeta,
   nextMeta,
@@ -44,6 +45,15 @@ describe('message context', () => {
     const inside = runWithMessageContext(parent, () => nextMeta());
     expect(inside.correlationId).toBe(parent.correlationId);
     expect(nextMeta().correlationId).not.toBe(parent.correlationId);
+  });
+
+  it('carries the caller deadline beside the meta, never inside it', () => {
+    const meta = newRootMeta();
+    const seen = runWithMessageContext(meta, () => ({ deadline: currentDeadline(), meta: nextMeta() }), 1234);
+    expect(seen.deadline).toBe(1234);
+    expect(Object.values(seen.meta)).not.toContain(1234);
+    expect(runWithMessageContext(newRootMeta(), () => currentDeadline())).toBeUndefined();
+    expect(currentDeadline()).toBeUndefined();
   });
 });
 

@@ -31,10 +31,11 @@ export function createLogger(options: CreateLoggerOptions): Logger {
   return pino(config, options.destination ?? defaultDestination(options.pretty === true));
 }
 
-// pino-pretty as a stream (not a worker transport) keeps development logs in order with stdout.
+// pino-pretty as a stream (not a worker transport) keeps development logs in order with stdout;
+// one line per entry (an HTTP request, a handled message), its fields inline.
 function defaultDestination(usePretty: boolean): DestinationStream {
   return usePretty
-    ? pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
+    ? pretty({ colorize: true, singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
     : pino.destination({ dest: 1, sync: false });
 }
 

@@ -94,6 +94,15 @@ describe('createLogger', () => {
     expect(lines[1]?.stack).toContain('at somewhere');
     expect(lines[2]).toMatchObject({ level: 'trace', detail: 1 });
   });
+
+  it("logs Nest's line per mapped route at debug (quiet start-up)", () => {
+    const { logger, lines } = capture();
+    const nest = new PinoNestLogger(logger);
+    nest.log('Mapped {/readyz, GET} route', 'RouterExplorer');
+    nest.log('SystemController {/}:', 'RoutesResolver');
+    nest.log('Nest application successfully started', 'NestApplication');
+    expect(lines.map((line) => line.level)).toEqual(['debug', 'debug', 'info']);
+  });
 });
 
 describe('error serialisation', () => {

@@ -3,6 +3,9 @@ import type { Logger } from 'pino';
 
 type PinoMethod = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
+// Nest's line per mapped route (dozens at every start) is detail: debug, so start-up stays readable.
+const ROUTE_MAPPING_CONTEXTS = new Set(['RoutesResolver', 'RouterExplorer']);
+
 const NEST_TO_PINO: Record<NestLogLevel, PinoMethod> = {
   fatal: 'fatal',
   error: 'error',
@@ -49,7 +52,8 @@ export class PinoNestLogger implements LoggerService {
     if (context) fields.context = context;
     if (stack) fields.stack = stack;
     if (extras.length > 0) fields.extra = extras;
-    const method = NEST_TO_PINO[level];
+    const method =
+      level === 'log' && ROUTE_MAPPING_CONTEXTS.has(String(context)) ? 'debug' : NEST_TO_PINO[level];
     if (message instanceof Error) this.logger[method]({ ...fields, err: message }, message.message);
     else if (typeof message === 'object' && message !== null) this.logger[method]({ ...fields, ...message });
     else this.logger[method](fields, String(message));

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { defineQuery, TimeoutError, UnavailableError, ValidationError } from '@ledgerline/contracts';
+import { defineQuery, HEADER, TimeoutError, UnavailableError, ValidationError } from '@ledgerline/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { baseConfigSchema, loadConfig } from '../config/loadConfig.js';
+import { newRootMeta, runWithMessageContext } from '../context/messageContext.js';
 import { closeNats, connectNats, type NatsConnection } from './connection.js';
 import { metaFromNatsHeaders } from './headers.js';
 import { natsRequest } from './request.js';
@@ -39,6 +40,30 @@ describe('natsRequest', () => {
       await expect(natsRequest(nc, lookup, { key: 'a' }, { timeoutMs: 100 })).rejects.toBeInstanceOf(
         TimeoutError,
       );
+    } finally {
+      sub.unsubscribe();
+    }
+  });
+
+  it("sends the caller's deadline, the sooner of its own timeout and the handled request's", async () => {
+    const seen: number[] = [];
+    const sub = nc.subscribe(lookup.subject, {
+      callback: (_err, msg) => {
+        seen.push(Number(msg.headers?.get(HEADER.deadline)));
+        msg.respond(JSON.stringify({ ok: true, data: { value: 'x' } }));
+      },
+    });
+    try {
+      const before = Date.now();
+      await natsRequest(nc, lookup, { key: 'a' }, { timeoutMs: 60_000 });
+      expect(seen[0]).toBeGreaterThanOrEqual(before + 60_000);
+      const handled = before + 30_000;
+      await runWithMessageContext(
+        newRootMeta(),
+        () => natsRequest(nc, lookup, { key: 'b' }, { timeoutMs: 60_000 }),
+        handled,
+      );
+      expect(seen[1]).toBe(handled);
     } finally {
       sub.unsubscribe();
     }

@@ -1,4 +1,5 @@
 import {
+  HEADER,
   type MessageMeta,
   parseReply,
   parseRequest,
@@ -18,8 +19,8 @@ import {
   TimeoutError as NatsTimeoutError,
   RequestError,
 } from '@nats-io/transport-node';
-import { nextMeta } from '../context/messageContext.js';
-import { withProducerSpan } from '../telemetry/spans.js';
+import { currentDeadline, nextMeta } from '../context/messageContext.js';
+import { withClientSpan } from '../telemetry/spans.js';
 import { metaToNatsHeaders } from './headers.js';
 
 export interface NatsRequestOptions {
@@ -43,11 +44,16 @@ export async function natsRequest<C extends RequestContract>(
 ): Promise<ReplyDataOf<C>> {
   const request = parseRequest(contract, payload);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const attributes = { 'messaging.destination.name': contract.subject };
-  return withProducerSpan(
+  const attributes = { 'messaging.system': 'nats', 'messaging.destination.name': contract.subject };
+  // A CLIENT span: the request waits for its reply (the receiver's span is SERVER).
+  return withClientSpan(
     `${contract.subject} request`,
     async () => {
-      const headers = metaToNatsHeaders(options.meta ?? nextMeta());
+      // The caller's deadline travels with the request (the sooner of ours and, inside a handler, the
+      // deadline of the request being handled), so the receiver does not start work nobody awaits.
+      const own = Date.now() + timeoutMs;
+      const deadline = Math.min(own, currentDeadline() ?? own);
+      const headers = metaToNatsHeaders(options.meta ?? nextMeta(), { [HEADER.deadline]: String(deadline) });
       const reply = await send(nc, contract.subject, JSON.stringify(request), headers, timeoutMs);
       const parsed = parseReply(contract, decodeJson(reply, contract.subject)) as Reply<ReplyDataOf<C>>;
       return unwrapReply(parsed);

@@ -35,4 +35,23 @@ describe('ensureStreams', () => {
     expect(after.created).toEqual(before.created);
     expect(after.config).toEqual(before.config);
   });
+
+  it('applies retention limits and replicas (JETSTREAM_* in deployments) and converges back', async () => {
+    // Read from what ensureStreams returns: other test files may converge the shared streams meanwhile.
+    const events = (infos: Awaited<ReturnType<typeof ensureStreams>>) =>
+      infos.find((info) => info.config.name === 'EVENTS')?.config;
+    try {
+      const limited = events(
+        await ensureStreams(nc, { replicas: 1, maxAgeSeconds: 3600, maxBytes: 64 * 1024 * 1024 }),
+      );
+      expect(limited).toMatchObject({
+        num_replicas: 1,
+        max_age: nanos(3_600_000),
+        max_bytes: 64 * 1024 * 1024,
+      });
+    } finally {
+      const unlimited = events(await ensureStreams(nc));
+      expect(unlimited).toMatchObject({ max_age: 0, max_bytes: -1 });
+    }
+  });
 });

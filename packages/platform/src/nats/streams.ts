@@ -10,6 +10,7 @@ import {
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { nanos } from '@nats-io/transport-node';
+import { baseConfigSchema, loadConfig } from '../config/loadConfig.js';
 
 /** JetStream streams every deployment has: public domain events and received external events. */
 export const STREAMS = {
@@ -20,6 +21,24 @@ export const STREAMS = {
 export interface EnsureStreamsOptions {
   /** `Nats-Msg-Id` de-duplication window; the relay and webhooks must retry within it. */
   readonly duplicateWindowMs?: number;
+  /** Stream replicas; default JETSTREAM_REPLICAS (1). */
+  readonly replicas?: number;
+  /** Retention limits, 0 = unlimited; default JETSTREAM_MAX_AGE_SECONDS / JETSTREAM_MAX_BYTES. */
+  readonly maxAgeSeconds?: number;
+  readonly maxBytes?: number;
+}
+
+const streamLimitsSchema = baseConfigSchema.pick({
+  JETSTREAM_REPLICAS: true,
+  JETSTREAM_MAX_AGE_SECONDS: true,
+  JETSTREAM_MAX_BYTES: true,
+});
+
+interface StreamLimits {
+  readonly duplicateWindow: number;
+  readonly replicas: number;
+  readonly maxAge: number;
+  readonly maxBytes: number;
 }
 
 const DEFAULT_DUPLICATE_WINDOW_MS = 2 * 60_000;
@@ -32,20 +51,30 @@ export async function ensureStreams(
   options: EnsureStreamsOptions = {},
 ): Promise<StreamInfo[]> {
   const jsm = await jetstreamManager(nc);
-  const window = nanos(options.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS);
-  const desired = Object.values(STREAMS).map((s) => streamConfig(s.name, [...s.subjects], window));
+  // Deployments set replicas and limits through the environment (the Helm chart's `jetstream` values).
+  const env = loadConfig(streamLimitsSchema);
+  const limits: StreamLimits = {
+    duplicateWindow: nanos(options.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS),
+    replicas: options.replicas ?? env.JETSTREAM_REPLICAS,
+    maxAge: nanos((options.maxAgeSeconds ?? env.JETSTREAM_MAX_AGE_SECONDS) * 1000),
+    maxBytes: (options.maxBytes ?? env.JETSTREAM_MAX_BYTES) || -1,
+  };
+  const desired = Object.values(STREAMS).map((s) => streamConfig(s.name, [...s.subjects], limits));
   const infos: StreamInfo[] = [];
   for (const config of desired) infos.push(await ensureStream(jsm, config));
   return infos;
 }
 
-function streamConfig(name: string, subjects: string[], duplicateWindow: number): StreamConfig {
+function streamConfig(name: string, subjects: string[], limits: StreamLimits): StreamConfig {
   return {
     name,
     subjects,
     storage: StorageType.File,
     retention: RetentionPolicy.Limits,
-    duplicate_window: duplicateWindow,
+    duplicate_window: limits.duplicateWindow,
+    num_replicas: limits.replicas,
+    max_age: limits.maxAge,
+    max_bytes: limits.maxBytes,
   } as StreamConfig;
 }
 
@@ -80,11 +109,18 @@ async function updateIfChanged(jsm: JetStreamManager, info: StreamInfo, config: 
         `expected storage=${config.storage} retention=${config.retention} (these cannot be changed in place)`,
     );
   }
-  if (sameSubjects && current.duplicate_window === config.duplicate_window) return info;
+  const sameLimits =
+    current.num_replicas === config.num_replicas &&
+    current.max_age === config.max_age &&
+    current.max_bytes === config.max_bytes;
+  if (sameSubjects && sameLimits && current.duplicate_window === config.duplicate_window) return info;
   return jsm.streams.update(config.name, {
     ...current,
     subjects: config.subjects,
     duplicate_window: config.duplicate_window,
+    num_replicas: config.num_replicas,
+    max_age: config.max_age,
+    max_bytes: config.max_bytes,
   });
 }
 

@@ -10,6 +10,7 @@ import {
   type RequestOf,
   type SuccessfulReply,
 } from '@ledgerline/contracts';
+import { asUnavailable } from '@ledgerline/eventsourcing';
 import type { Logger } from 'pino';
 import { currentMessageContext } from '../context/messageContext.js';
 import { createLogger } from '../logging/createLogger.js';
@@ -45,7 +46,8 @@ export async function handleMessage<C extends RequestContract>(
     return ok(contract.reply.parse(data) as ReplyDataOf<C>);
   } catch (error) {
     if (!isAppError(error)) logOf(logger).error({ err: error, subject: contract.subject }, 'handler failed');
-    return fail(error);
+    // A lost database connection (pg or Prisma) is UNAVAILABLE (503 + Retry-After), not INTERNAL.
+    return fail(asUnavailable(error));
   }
 }
 

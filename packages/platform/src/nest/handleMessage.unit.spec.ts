@@ -52,6 +52,25 @@ describe('handleMessage', () => {
     expect(bug).toEqual({ ok: false, error: { code: 'INTERNAL', message: 'Internal error' } });
   });
 
+  it('replies UNAVAILABLE (503 at the gateway), not INTERNAL, when the database connection is lost', async () => {
+    const lost = [
+      Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
+      Object.assign(new Error("Can't reach database server at 127.0.0.1:5432"), { code: 'P1001' }),
+      new Error('Connection terminated unexpectedly'),
+    ];
+    for (const error of lost) {
+      const reply = await handleMessage(
+        rename,
+        { id: '1', name: 'A' },
+        () => {
+          throw error;
+        },
+        silent,
+      );
+      expect(reply, error.message).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE' } });
+    }
+  });
+
   it('strips reply fields the contract does not declare', async () => {
     const reply = await handleMessage(rename, { id: '1', name: 'A' }, (req) => ({ ...req, secret: 's' }));
     expect(reply).toEqual({ ok: true, data: { id: '1', name: 'A' } });

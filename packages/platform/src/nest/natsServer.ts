@@ -1,8 +1,8 @@
-import type { MessageMeta } from '@ledgerline/contracts';
+import { HEADER, type MessageMeta } from '@ledgerline/contracts';
 import type { MsgHdrs, NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { OutgoingResponse } from '@nestjs/microservices';
 import { type NatsContext, ServerNats } from '@nestjs/microservices';
-import { context, type Span } from '@opentelemetry/api';
+import { context, type Span, SpanKind } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { newRootMeta, runWithMessageContext } from '../context/messageContext.js';
 import { closeNats, connectNats } from '../nats/connection.js';
@@ -99,12 +99,19 @@ export class LedgerlineNatsServer extends ServerNats {
     const subject = ctx.getSubject();
     const headers = ctx.getHeaders() as MsgHdrs | undefined;
     const attributes = { 'messaging.destination.name': subject };
-    const { span, context: spanContext } = startConsumerSpan(`${subject} process`, headers, attributes);
+    // SERVER: the request/reply counterpart of the caller's CLIENT span.
+    const { span, context: spanContext } = startConsumerSpan(
+      `${subject} process`,
+      headers,
+      attributes,
+      SpanKind.SERVER,
+    );
     this.spans.set(ctx, span);
     this.inFlight++;
     const meta = this.metaOf(headers, subject);
+    const deadline = Number(headers?.get(HEADER.deadline) || Number.NaN);
     return context.with(spanContext, () =>
-      runWithMessageContext(meta, () => this.handleLogged(subject, done)),
+      runWithMessageContext(meta, () => this.handleLogged(subject, done), deadline),
     );
   }
 

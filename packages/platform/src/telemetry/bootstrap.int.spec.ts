@@ -9,7 +9,7 @@ const fixture = fileURLToPath(new URL('./fixtures/tracedProcess.ts', import.meta
 const platformTsconfig = fileURLToPath(new URL('../../tsconfig.json', import.meta.url));
 
 describe('bootstrapTelemetry', () => {
-  it('traces pg in a process that loads it after bootstrapping, and exports over OTLP/HTTP', async () => {
+  it('traces pg under a span in a process that loads it after bootstrapping, and exports over OTLP/HTTP', async () => {
     // A stand-in collector: keeps what the OTLP exporter posts to /v1/traces.
     const bodies: string[] = [];
     const collector = createServer((req, res) => {
@@ -46,6 +46,9 @@ describe('bootstrapTelemetry', () => {
       const exported = bodies.join('\n');
       expect(exported).toContain('traced-process');
       expect(exported).toContain('SELECT 1 AS traced');
+      expect(exported).toContain('traced work');
+      // SQL with no parent span (an idle poll) starts no trace of its own.
+      expect(exported).not.toContain('SELECT 2 AS untraced');
     } finally {
       await new Promise<void>((resolve) => collector.close(() => resolve()));
     }

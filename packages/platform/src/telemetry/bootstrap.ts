@@ -21,7 +21,11 @@ export function bootstrapTelemetry(serviceName: string, env: NodeJS.ProcessEnv =
     OTEL_EXPORTER_OTLP_ENDPOINT: env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined,
   });
   if (!config.OTEL_ENABLED) return startTelemetry({ serviceName, enabled: false });
-  register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
+  // Only the modules the instrumentations patch: wrapping every module (the workspace's TypeScript
+  // sources included) cost start-up time and printed a warning per `export *` it could not wrap.
+  register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, {
+    data: { include: ['pg', 'pg-pool', 'http', 'https', 'node:http', 'node:https'] },
+  });
   return startTelemetry({ serviceName, enabled: true, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
 }
 

@@ -4,6 +4,7 @@ import {
   type Attributes,
   type Context,
   context,
+  createContextKey,
   INVALID_SPAN_CONTEXT,
   ProxyTracerProvider,
   type Span,
@@ -66,15 +67,35 @@ export function startConsumerSpan(
   name: string,
   headers: HeaderCarrier,
   attributes: Attributes = {},
+  kind: SpanKind = SpanKind.CONSUMER,
 ): { span: Span; context: Context } {
   if (tracingOff()) return { span: NOOP_SPAN, context: context.active() };
   const parent = contextFromTraceHeaders(traceHeadersOf(headers), context.active());
-  const span = tracer().startSpan(
-    name,
-    { kind: SpanKind.CONSUMER, attributes: { ...BASE, ...attributes } },
-    parent,
-  );
+  const span = tracer().startSpan(name, { kind, attributes: { ...BASE, ...attributes } }, parent);
   return { span, context: trace.setSpan(parent, span) };
+}
+
+/**
+ * Runs `fn` in a CLIENT span: an outgoing request that waits for its answer (a NATS request, an SMTP
+ * conversation). Headers built inside `fn` (metaToNatsHeaders) carry this span.
+ */
+export function withClientSpan<T>(
+  name: string,
+  fn: (span: Span) => Promise<T> | T,
+  attributes: Attributes = {},
+): Promise<T> {
+  if (tracingOff()) return runUntraced(fn);
+  return runInSpan(name, SpanKind.CLIENT, attributes, fn, context.active(), {});
+}
+
+/** Runs `fn` in an INTERNAL span under the active one (a worker's batch, a saga step). */
+export function withSpan<T>(
+  name: string,
+  fn: (span: Span) => Promise<T> | T,
+  attributes: Attributes = {},
+): Promise<T> {
+  if (tracingOff()) return runUntraced(fn);
+  return runInSpan(name, SpanKind.INTERNAL, attributes, fn, context.active(), {});
 }
 
 /** Runs `fn` in a PRODUCER span; headers built inside `fn` (metaToNatsHeaders) carry this span. */
@@ -87,6 +108,17 @@ export function withProducerSpan<T>(
   return runInSpan(name, SpanKind.PRODUCER, attributes, fn, context.active());
 }
 
+/**
+ * Runs `fn` with tracing suppressed: nothing it does (SQL, HTTP) starts a span. For idle polling,
+ * which would otherwise export a trace per poll. Same key as @opentelemetry/core's suppressTracing.
+ */
+export function withTracingSuppressed<T>(fn: () => T): T {
+  if (tracingOff()) return fn();
+  return context.with(context.active().setValue(SUPPRESS_TRACING, true), fn);
+}
+
+const SUPPRESS_TRACING = createContextKey('OpenTelemetry SDK Context Key SUPPRESS_TRACING');
+
 async function runUntraced<T>(fn: (span: Span) => Promise<T> | T): Promise<T> {
   return fn(NOOP_SPAN);
 }
@@ -97,8 +129,9 @@ async function runInSpan<T>(
   attributes: Attributes,
   fn: (span: Span) => Promise<T> | T,
   parent: Context,
+  base: Attributes = BASE,
 ): Promise<T> {
-  const span = tracer().startSpan(name, { kind, attributes: { ...BASE, ...attributes } }, parent);
+  const span = tracer().startSpan(name, { kind, attributes: { ...base, ...attributes } }, parent);
   try {
     return await context.with(trace.setSpan(parent, span), () => fn(span));
   } catch (error) {
@@ -115,4 +148,16 @@ async function runInSpan<T>(
 
 function isMsgHdrs(value: object): value is MsgHdrs {
   return typeof (value as MsgHdrs).get === 'function' && typeof (value as MsgHdrs).keys === 'function';
+}
+
+/**
+ * Names the active HTTP server span after its route template (`GET /me/sessions/:id`) and sets
+ * `http.route`, as the HTTP semantic conventions ask: the instrumentation alone only knows `GET`.
+ */
+export function nameHttpServerSpan(method: string, route: string | undefined): void {
+  if (!route || tracingOff()) return;
+  const span = trace.getActiveSpan();
+  if (!span) return;
+  span.setAttribute('http.route', route);
+  span.updateName(`${method} ${route}`);
 }

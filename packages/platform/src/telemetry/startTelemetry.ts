@@ -36,7 +36,9 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (req) => /^\/(healthz|readyz)/.test(req.url ?? ''),
       }),
-      new PgInstrumentation(),
+      // SQL outside any span is a worker's idle poll or a standby lock probe: without a parent it
+      // would be a one-span trace of its own, several per second per idle process.
+      new PgInstrumentation({ requireParentSpan: true }),
     ],
     // Traces only: metrics and logs go elsewhere (pino), so do not start their env-driven exporters.
     metricReaders: [],

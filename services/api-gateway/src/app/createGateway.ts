@@ -10,12 +10,17 @@ import {
 } from '@ledgerline/platform';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Redis } from 'ioredis';
-import { JwksCache } from '../auth/jwksCache.js';
+import { JwksCache, warmUpJwks } from '../auth/jwksCache.js';
 import { allowedOrigins, type GatewayConfig } from '../config.js';
+import { installBodyParsing } from '../http/body.js';
 import { installHooks } from '../http/hooks.js';
 import { ProblemFilter } from '../http/problemFilter.js';
+import { ProblemResponder } from '../http/problemResponse.js';
 import { installSecurityHeaders } from '../http/securityHeaders.js';
+import { installFormParsing } from '../pages/formBody.js';
+import { FORM_PATHS } from '../routes/pagesController.js';
 import { GatewayModule } from './gatewayModule.js';
 
 export interface CreateGatewayOptions {
@@ -55,22 +60,36 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
   const nats =
     options.nats ?? (await connectNats({ servers: config.NATS_URL.split(','), name: 'api-gateway', logger }));
   const redis = options.redis ?? createRedis(config, logger);
+  // One problem+json path for every error, including those Fastify answers before any hook runs.
+  const problems = new ProblemResponder(logger);
+  let closing = false;
   const adapter = new FastifyAdapter({
     bodyLimit: config.BODY_LIMIT_BYTES,
     trustProxy: config.TRUSTED_PROXIES.length > 0 ? [...config.TRUSTED_PROXIES] : false,
     logger: false,
+    // Bad percent-encoding, an over-long path parameter: the router answers these before any hook.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) =>
+      problems.send(error, request, reply),
+    // Malformed HTTP (framing, header overflow): answered on the socket.
+    clientErrorHandler: (error, socket) => problems.clientError(error, socket),
+    // While closing, the onRequest hook answers 503 problem+json with Retry-After instead of Fastify.
+    return503OnClosing: false,
   });
-  // bodyParser off: Fastify's own JSON parser is the only one, so form posts and text are refused (400).
+  // bodyParser off: the gateway's JSON parser (installBodyParsing) is the only one; other bodies are 415.
   const app = await NestFactory.create<NestFastifyApplication>(
     GatewayModule.with({ config, nats, redis, logger }),
     adapter,
     { bodyParser: false, logger: new PinoNestLogger(logger), abortOnError: false },
   );
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.removeContentTypeParser('text/plain');
-  installHooks(fastify, config, logger);
+  installBodyParsing(fastify);
+  installFormParsing(
+    fastify,
+    FORM_PATHS.map((path) => `${config.ROOT_PATH}${path}`),
+  );
+  installHooks(fastify, config, logger, () => closing);
   await app.register(fastifyCookie);
-  await installSecurityHeaders(fastify);
+  problems.useSecurityHeaders(await installSecurityHeaders(fastify));
   const origins = allowedOrigins(config);
   await app.register(fastifyCors, {
     origin: (origin, callback) => callback(null, origin !== undefined && origins.has(origin)),
@@ -87,15 +106,14 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
     maxAge: 600,
   });
   if (config.ROOT_PATH) app.setGlobalPrefix(config.ROOT_PATH);
-  app.useGlobalFilters(new ProblemFilter(logger));
+  app.useGlobalFilters(new ProblemFilter(problems));
   await app.init();
-  // Warm the key cache so the first authenticated request does not wait; identity may still be starting.
-  await app
-    .get(JwksCache)
-    .jwks()
-    .catch((err: unknown) => logger.warn({ err }, 'JWKS not available yet'));
+  // Warm the key cache so the first authenticated request does not wait; identity may still be
+  // starting: then it retries quietly in the background (one warning, no stack, if it takes long).
+  const jwksWarmUp = warmUpJwks(app.get(JwksCache), { logger });
+  await jwksWarmUp.firstAttempt;
 
-  let closing: Promise<void> | undefined;
+  let closed: Promise<void> | undefined;
   return {
     app,
     nats,
@@ -108,12 +126,14 @@ export async function createGateway(options: CreateGatewayOptions): Promise<Gate
       return `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}${config.ROOT_PATH}`;
     },
     close: () => {
-      closing ??= (async () => {
+      closing = true;
+      jwksWarmUp.stop();
+      closed ??= (async () => {
         await app.close();
         if (!options.nats) await closeNats(nats);
         if (!options.redis) await redis.quit().catch(() => redis.disconnect());
       })();
-      return closing;
+      return closed;
     },
   };
 }

@@ -17,7 +17,10 @@ import { RateLimiter } from '../limits/rateLimiter.js';
 import { RateLimitGuard } from '../limits/rateLimitGuard.js';
 import { AdminController } from '../routes/adminController.js';
 import { AuthController } from '../routes/authController.js';
+import { BillingController } from '../routes/billingController.js';
+import { FilesController } from '../routes/filesController.js';
 import { MeController } from '../routes/meController.js';
+import { PagesController } from '../routes/pagesController.js';
 import { SessionController } from '../routes/sessionController.js';
 import { SystemController } from '../routes/systemController.js';
 import { Readiness } from './readiness.js';
@@ -29,7 +32,10 @@ export const CONTROLLERS = [
   SessionController,
   MeController,
   AdminController,
+  FilesController,
+  BillingController,
   SystemController,
+  PagesController,
 ];
 
 /** What the gateway runs on; created (and closed) by createGateway. */

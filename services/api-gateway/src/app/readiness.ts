@@ -9,7 +9,11 @@ export interface ReadinessReport {
   checks: Record<string, HealthCheck & { status?: string }>;
 }
 
-/** /readyz: NATS is connected and every configured service answers its `<service>.qry.Health`. */
+/**
+ * /readyz: the gateway's own dependency (NATS) answers. With `full` (/readyz?full), every configured
+ * service must also answer its `<service>.qry.Health`: downstream health is for dashboards, never for
+ * the Kubernetes readiness probe (one broken notifier must not take the API out of its endpoints).
+ */
 @Injectable()
 export class Readiness {
   constructor(
@@ -17,10 +21,11 @@ export class Readiness {
     @Inject(CONFIG) private readonly config: GatewayConfig,
   ) {}
 
-  async check(): Promise<ReadinessReport> {
+  async check(options: { full?: boolean } = {}): Promise<ReadinessReport> {
+    const services = options.full ? this.config.READY_SERVICES : [];
     const entries = await Promise.all([
       this.timed('nats', () => this.natsCheck()),
-      ...this.config.READY_SERVICES.map((service) => this.timed(service, () => this.serviceCheck(service))),
+      ...services.map((service) => this.timed(service, () => this.serviceCheck(service))),
     ]);
     const checks = Object.fromEntries(entries);
     return { ready: entries.every(([, check]) => check.ok), checks };

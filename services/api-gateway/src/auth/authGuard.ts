@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { CONFIG } from '../app/tokens.js';
 import type { GatewayConfig } from '../config.js';
 import { isAdmin } from '../http/requestState.js';
-import { routeSpecOf } from '../http/route.js';
+import { requireRouteSpec } from '../http/route.js';
 import { AccessTokenVerifier } from './accessTokenVerifier.js';
 import { VerifiedEmailCheck } from './verifiedEmailCheck.js';
 
@@ -17,8 +17,9 @@ export function bearerToken(header: string | undefined): string | undefined {
 }
 
 /**
- * First guard on every route: records the route spec on the request, verifies the access token when
- * the route needs (or accepts) one, then applies the admin and verified-e-mail requirements.
+ * Verifies the access token when the route needs (or accepts) one, records the principal, then applies
+ * the admin and verified-e-mail requirements. The route spec was resolved before any guard ran (the
+ * `onRequest` hook); without one the request is refused.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -30,9 +31,8 @@ export class AuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const spec = routeSpecOf(context.getHandler());
-    request.gw.spec = spec;
-    if (!spec || spec.auth === 'none') return true;
+    const spec = requireRouteSpec(request);
+    if (spec.auth === 'none') return true;
     const token = bearerToken(request.headers.authorization);
     if (token === undefined) {
       if (spec.auth === 'optional') return true;

@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { CONFIG } from '../app/tokens.js';
 import { allowedOrigins, type GatewayConfig } from '../config.js';
 import { HttpProblemError } from '../http/problem.js';
+import { requireRouteSpec } from '../http/route.js';
 import { checkCsrf } from './csrf.js';
 import { SessionCookies } from './sessionCookies.js';
 
@@ -27,7 +28,8 @@ export class CsrfGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    if (!request.gw.spec?.csrf || this.cookies.refreshSource(request) !== 'cookie') return true;
+    // Fails closed: no spec, no request (the spec comes from the route, not from another guard).
+    if (!requireRouteSpec(request).csrf || this.cookies.refreshSource(request) !== 'cookie') return true;
     const verdict = checkCsrf(
       {
         cookieToken: this.cookies.csrfTokenOf(request),

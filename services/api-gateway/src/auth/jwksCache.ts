@@ -79,3 +79,73 @@ export class JwksCache {
     if (changed) this.generation++;
   }
 }
+
+export interface JwksWarmUpOptions {
+  readonly logger: { warn(fields: object, message: string): void };
+  /** Pause between attempts while identity does not answer. */
+  readonly retryMs?: number;
+  /** Identity starting a little after the gateway is normal: warn once, only when it takes this long. */
+  readonly warnAfterMs?: number;
+  readonly now?: () => number;
+}
+
+export interface JwksWarmUp {
+  /** Settles after the first attempt (the first authenticated request then does not wait). */
+  readonly firstAttempt: Promise<void>;
+  /** Resolves true once the keys are in, false when stopped before. */
+  readonly done: Promise<boolean>;
+  stop(): void;
+}
+
+/**
+ * Loads the key set in the background until identity answers. Retries silently; when the keys are
+ * still missing after `warnAfterMs`, one warning without a stack names the reason.
+ */
+export function warmUpJwks(cache: Pick<JwksCache, 'jwks'>, options: JwksWarmUpOptions): JwksWarmUp {
+  const { logger, retryMs = 1_000, warnAfterMs = 15_000, now = Date.now } = options;
+  const started = now();
+  let stopped = false;
+  let warned = false;
+  let wake: (() => void) | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let firstSettled: () => void = () => undefined;
+  const firstAttempt = new Promise<void>((resolve) => {
+    firstSettled = resolve;
+  });
+  const pause = () =>
+    new Promise<void>((resolve) => {
+      wake = resolve;
+      timer = setTimeout(resolve, retryMs);
+      timer.unref();
+    });
+  const done = (async () => {
+    while (!stopped) {
+      try {
+        await cache.jwks();
+        return true;
+      } catch (error) {
+        if (!warned && now() - started >= warnAfterMs) {
+          warned = true;
+          const reason = error instanceof Error ? error.message : String(error);
+          logger.warn(
+            { reason },
+            'JWKS not available yet (is identity running?); retrying in the background',
+          );
+        }
+      } finally {
+        firstSettled();
+      }
+      if (!stopped) await pause();
+    }
+    return false;
+  })();
+  return {
+    firstAttempt,
+    done,
+    stop: () => {
+      stopped = true;
+      clearTimeout(timer);
+      wake?.();
+    },
+  };
+}

@@ -1,19 +1,36 @@
-import type { Logger } from '@ledgerline/platform';
+import { UnavailableError } from '@ledgerline/contracts';
+import { type Logger, nameHttpServerSpan } from '@ledgerline/platform';
 import type { FastifyInstance } from 'fastify';
 import type { GatewayConfig } from '../config.js';
 import { cacheControlFor, etagOf, ifNoneMatchMatches } from './etag.js';
 import { acceptRequestId } from './requestId.js';
+import { resolveRouteSpec } from './route.js';
 
 /**
  * The Fastify-level parts of the pipeline, which must see every response including errors and 304s:
  * request ids in and out, conditional GETs, and one log line per request.
  */
-export function installHooks(fastify: FastifyInstance, config: GatewayConfig, logger: Logger): void {
+export function installHooks(
+  fastify: FastifyInstance,
+  config: GatewayConfig,
+  logger: Logger,
+  isClosing: () => boolean = () => false,
+): void {
   fastify.decorateRequest('gw');
   fastify.addHook('onRequest', (request, reply, done) => {
     const requestId = acceptRequestId(request.headers['x-request-id']);
-    request.gw = { requestId, startedAt: performance.now(), spec: undefined, principal: undefined };
+    // The route spec is resolved here, once, before any guard: no guard depends on another for it.
+    const spec = resolveRouteSpec(request);
+    request.gw = { requestId, startedAt: performance.now(), spec, principal: undefined };
     reply.header('x-request-id', requestId);
+    // The HTTP span is named by its route template (`PATCH /me`), with `http.route`.
+    nameHttpServerSpan(request.method, request.routeOptions.url);
+    if (isClosing()) {
+      // Requests arriving on kept-alive connections while the gateway drains: come back elsewhere.
+      reply.header('connection', 'close');
+      done(new UnavailableError('The gateway is shutting down'));
+      return;
+    }
     done();
   });
 

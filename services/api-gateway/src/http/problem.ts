@@ -38,6 +38,20 @@ export class HttpProblemError extends Error {
   }
 }
 
+/** Malformed HTTP seen on the socket (framing, header overflow, timeout): no request was formed. */
+export class HttpClientError extends Error {
+  constructor(readonly socketCode: string | undefined) {
+    super(`malformed HTTP (${socketCode ?? 'unknown'})`);
+    this.name = 'HttpClientError';
+  }
+}
+
+/** At most this many validation issues are listed in a problem; `errorCount` gives the total. */
+export const MAX_LISTED_ISSUES = 20;
+// Issue messages echo what the caller sent (zod lists every unknown key in one message): bounded.
+const MAX_TEXT = 300;
+const clip = (text: string): string => (text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 1)}…` : text);
+
 interface CodeMapping {
   status: number;
   slug: string;
@@ -89,6 +103,7 @@ export function toProblem(error: unknown): Problem {
     const p = problem(error.status, error.slug, error.title, error.message, error.extensions);
     return { ...p, headers: { ...error.headers } };
   }
+  if (error instanceof HttpClientError) return fromClientError(error.socketCode);
   if (isAppError(error)) return fromAppError(error.code, error.message, error.details);
   if (isFrameworkError(error)) return fromFrameworkError(error);
   const status = nestStatus(error);
@@ -97,7 +112,7 @@ export function toProblem(error: unknown): Problem {
   if (status !== undefined && isFrameworkError(cause)) return fromFrameworkError(cause);
   if (status === 404) return problem(404, 'not-found', 'Not found', 'No such route');
   if (status !== undefined && status >= 400 && status < 500) {
-    return problem(status, 'bad-request', 'Bad request', (error as Error).message);
+    return problem(status, 'bad-request', 'Bad request', clip(String((error as Error).message)));
   }
   return problem(500, 'internal', 'Internal error', 'An unexpected error occurred');
 }
@@ -114,7 +129,7 @@ function fromAppError(
   const m = BY_CODE[code];
   if (code === 'VALIDATION') {
     const issues = Array.isArray(details?.issues) ? (details.issues as ValidationIssue[]) : undefined;
-    return problem(m.status, m.slug, m.title, message, issues ? { errors: issues } : {});
+    return problem(m.status, m.slug, m.title, clip(message), issues ? listedIssues(issues) : {});
   }
   if (code === 'RATE_LIMITED') {
     const seconds = retrySeconds(details?.retryAfterSeconds);
@@ -138,23 +153,63 @@ function fromAppError(
   return problem(m.status, m.slug, m.title, message);
 }
 
+/** The first issues (each message bounded) and how many there were in all. */
+function listedIssues(issues: readonly ValidationIssue[]): Partial<ProblemBody> {
+  const errors = issues.slice(0, MAX_LISTED_ISSUES).map((issue) => ({
+    path: clip(String(issue.path)),
+    message: clip(String(issue.message)),
+    code: String(issue.code),
+  }));
+  return { errors, errorCount: issues.length };
+}
+
 function fromFrameworkError(error: FrameworkError): Problem {
   const { statusCode, code } = error;
   if (statusCode === 413) {
     return problem(413, 'payload-too-large', 'Payload too large', 'The request body exceeds the size limit');
   }
   if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || statusCode === 415) {
+    return unsupportedMediaType();
+  }
+  if (code === 'FST_ERR_MAX_PARAM_LENGTH' || statusCode === 414) {
+    return problem(414, 'uri-too-long', 'URI too long', 'A path segment is longer than the gateway accepts');
+  }
+  if (code === 'FST_ERR_BAD_URL') {
     return problem(
       400,
       'malformed-request',
       'Malformed request',
-      'Send a JSON body with Content-Type: application/json',
+      'The URL is not valid (bad percent-encoding)',
     );
   }
   if (statusCode >= 400 && statusCode < 500) {
-    return problem(400, 'malformed-request', 'Malformed request', error.message);
+    return problem(400, 'malformed-request', 'Malformed request', clip(error.message));
   }
   return problem(500, 'internal', 'Internal error', 'An unexpected error occurred');
+}
+
+/** 415: every body the gateway reads is JSON, declared as such (a body without Content-Type too). */
+const unsupportedMediaType = (): Problem =>
+  problem(
+    415,
+    'unsupported-media-type',
+    'Unsupported media type',
+    'Send the body as JSON with Content-Type: application/json',
+  );
+
+function fromClientError(socketCode: string | undefined): Problem {
+  if (socketCode === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    return problem(408, 'request-timeout', 'Request timeout', 'The request was not received in time');
+  }
+  if (socketCode === 'HPE_HEADER_OVERFLOW') {
+    return problem(
+      431,
+      'headers-too-large',
+      'Request headers too large',
+      'The request headers are too large',
+    );
+  }
+  return problem(400, 'malformed-request', 'Malformed request', 'The request is not valid HTTP');
 }
 
 const retrySeconds = (value: unknown): number =>

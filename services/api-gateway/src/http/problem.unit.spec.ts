@@ -12,7 +12,7 @@ import {
   ValidationError,
 } from '@ledgerline/contracts';
 import { describe, expect, it } from 'vitest';
-import { HttpProblemError, PROBLEM_BASE, toProblem } from './problem.js';
+import { HttpClientError, HttpProblemError, MAX_LISTED_ISSUES, PROBLEM_BASE, toProblem } from './problem.js';
 
 describe('toProblem', () => {
   it.each([
@@ -56,7 +56,7 @@ describe('toProblem', () => {
     expect(toProblem(error).status).toBe(502);
   });
 
-  it('maps Fastify body errors (also wrapped by Nest) to 400/413', () => {
+  it('maps Fastify body and router errors (also wrapped by Nest) to 400/413/414/415', () => {
     const invalidJson = Object.assign(new Error('Body is not valid JSON'), {
       statusCode: 400,
       code: 'FST_ERR_CTP_INVALID_JSON_BODY',
@@ -68,7 +68,27 @@ describe('toProblem', () => {
     });
     expect(toProblem(invalidJson).body.type).toBe(`${PROBLEM_BASE}malformed-request`);
     expect(toProblem(tooLarge).status).toBe(413);
-    expect(toProblem(mediaType).status).toBe(400);
+    expect(toProblem(mediaType)).toMatchObject({
+      status: 415,
+      body: { type: `${PROBLEM_BASE}unsupported-media-type` },
+    });
+    const longParam = Object.assign(new Error("'/me/sessions/aaaa' is exceeding the max param length"), {
+      statusCode: 414,
+      code: 'FST_ERR_MAX_PARAM_LENGTH',
+    });
+    expect(toProblem(longParam)).toMatchObject({
+      status: 414,
+      body: { type: `${PROBLEM_BASE}uri-too-long` },
+    });
+    const badUrl = Object.assign(new Error("'/me/sessions/%ZZ' is not a valid url component"), {
+      statusCode: 400,
+      code: 'FST_ERR_BAD_URL',
+    });
+    expect(toProblem(badUrl)).toMatchObject({
+      status: 400,
+      body: { type: `${PROBLEM_BASE}malformed-request` },
+    });
+    expect(toProblem(badUrl).body.detail).not.toContain('%ZZ');
     const wrapped = Object.assign(new Error('wrapped'), { getStatus: () => 400, cause: invalidJson });
     expect(toProblem(wrapped).body.type).toBe(`${PROBLEM_BASE}malformed-request`);
   });
@@ -82,5 +102,33 @@ describe('toProblem', () => {
       status: 403,
       detail: 'CSRF token missing',
     });
+  });
+
+  it('maps malformed HTTP seen on the socket to 400, 408 or 431', () => {
+    expect(toProblem(new HttpClientError('HPE_INVALID_CONTENT_LENGTH')).status).toBe(400);
+    expect(toProblem(new HttpClientError('ERR_HTTP_REQUEST_TIMEOUT')).status).toBe(408);
+    expect(toProblem(new HttpClientError('HPE_HEADER_OVERFLOW')).status).toBe(431);
+    expect(toProblem(new HttpClientError(undefined)).body.type).toBe(`${PROBLEM_BASE}malformed-request`);
+  });
+
+  it('lists at most the first 20 validation issues, with the total and bounded messages', () => {
+    const issues = Array.from({ length: 40_000 }, (_, i) => ({
+      path: `body.k${i}`,
+      message: 'unknown key',
+      code: 'unrecognized_keys',
+    }));
+    issues[0] = {
+      path: 'body',
+      message: `Unrecognized keys: ${'"k", '.repeat(40_000)}`,
+      code: 'unrecognized_keys',
+    };
+    const problem = toProblem(new ValidationError(`Invalid body: ${issues[0].message}`, { issues }));
+    expect(problem.status).toBe(422);
+    expect(problem.body.errors).toHaveLength(MAX_LISTED_ISSUES);
+    expect(problem.body.errorCount).toBe(40_000);
+    expect(JSON.stringify(problem.body).length).toBeLessThan(10_000);
+    const few = toProblem(new ValidationError('Invalid body', { issues: issues.slice(1, 3) }));
+    expect(few.body.errors).toEqual(issues.slice(1, 3));
+    expect(few.body.errorCount).toBe(2);
   });
 });

@@ -1,4 +1,7 @@
+import { InternalError } from '@ledgerline/contracts';
 import { HttpCode, RequestMapping, RequestMethod, UseInterceptors } from '@nestjs/common';
+import { RouteConfig } from '@nestjs/platform-fastify';
+import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { IdempotencyInterceptor } from '../idempotency/idempotencyInterceptor.js';
 
@@ -40,12 +43,18 @@ export interface RouteSpec {
   readonly csrf: boolean;
   /** Content type of a non-JSON success body (the docs page). */
   readonly produces?: string;
+  /** Content type of the request body when it is not JSON (the e-mail link pages post forms). */
+  readonly consumes?: string;
+  /** Problem statuses the route answers beyond those its spec implies (OpenAPI), e.g. 409 on a GET. */
+  readonly errors?: readonly number[];
 }
 
 export type EndpointOptions = Pick<RouteSpec, 'method' | 'path' | 'summary' | 'tag'> &
   Partial<Omit<RouteSpec, 'method' | 'path' | 'summary' | 'tag' | 'operationId'>>;
 
 const ROUTE_SPEC = Symbol('ledgerline:gateway-route');
+/** Key of the spec in the Fastify route's `config`, where the request hooks find it before any guard. */
+const ROUTE_CONFIG_KEY = 'ledgerlineRoute';
 
 const DEFAULTS = {
   auth: 'user',
@@ -65,6 +74,9 @@ export function Endpoint(options: EndpointOptions): MethodDecorator {
     const status = options.status ?? (options.method === 'POST' ? 201 : 200);
     const spec: RouteSpec = { ...DEFAULTS, ...options, status, operationId: String(key) };
     Reflect.defineMetadata(ROUTE_SPEC, spec, descriptor.value as object);
+    // The spec also travels in the Fastify route's config: the `onRequest` hook resolves it from there
+    // once per request, before any guard runs (see resolveRouteSpec).
+    RouteConfig(routeConfigFor(spec))(target, key, descriptor);
     RequestMapping({ path: options.path, method: RequestMethod[options.method] })(target, key, descriptor);
     HttpCode(status)(target, key, descriptor);
     // Only idempotent routes get the interceptor. As a global one it ran on every route, and any
@@ -78,6 +90,31 @@ export function Endpoint(options: EndpointOptions): MethodDecorator {
 /** The spec of a handler decorated with {@link Endpoint}, if any. */
 export function routeSpecOf(handler: unknown): RouteSpec | undefined {
   return typeof handler === 'function' ? Reflect.getMetadata(ROUTE_SPEC, handler) : undefined;
+}
+
+/** The Fastify route `config` that carries a spec (what Endpoint registers; tests build requests with it). */
+export const routeConfigFor = (spec: RouteSpec): Record<string, unknown> => ({ [ROUTE_CONFIG_KEY]: spec });
+
+/**
+ * The spec of the route Fastify matched for this request, read from the route's config. Undefined for
+ * requests no Endpoint route matched (404s, CORS preflights). Called once per request by the
+ * `onRequest` hook, which stores it as `request.gw.spec` before any guard runs.
+ */
+export function resolveRouteSpec(request: FastifyRequest): RouteSpec | undefined {
+  const config = request.routeOptions.config as unknown as Record<string, unknown> | undefined;
+  return config?.[ROUTE_CONFIG_KEY] as RouteSpec | undefined;
+}
+
+/**
+ * The request's route spec, for the guards and interceptors. Each one fails closed: without a spec
+ * (a route declared without Endpoint, a hook that did not run) the request is refused, never let
+ * through with a layer silently skipped. Logged as a 500: it is a wiring bug, not the caller's fault.
+ */
+export function requireRouteSpec(request: FastifyRequest): RouteSpec {
+  const spec = request.gw?.spec;
+  if (!spec)
+    throw new InternalError(`No route spec for ${request.method} ${request.url}: refused (fail closed)`);
+  return spec;
 }
 
 /** Every route declared on the given controller classes, in declaration order. */

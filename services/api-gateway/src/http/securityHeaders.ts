@@ -23,11 +23,17 @@ export async function helmetHeaders(): Promise<Readonly<Record<string, string>>>
   return headers;
 }
 
-/** Sets the security headers on every response, errors and 404s included (as the plugin did). */
-export async function installSecurityHeaders(fastify: FastifyInstance): Promise<void> {
+/**
+ * Sets the security headers on every response, errors and 404s included (as the plugin did); returns
+ * them for the responses no hook sees (router errors, malformed HTTP).
+ */
+export async function installSecurityHeaders(
+  fastify: FastifyInstance,
+): Promise<Readonly<Record<string, string>>> {
   const headers = await helmetHeaders();
   fastify.addHook('onRequest', (_request, reply, done) => {
     reply.headers(headers);
     done();
   });
+  return headers;
 }

@@ -12,6 +12,7 @@ import { catchError, concatMap } from 'rxjs/operators';
 import { CONFIG } from '../app/tokens.js';
 import type { GatewayConfig } from '../config.js';
 import { HttpProblemError } from '../http/problem.js';
+import { requireRouteSpec } from '../http/route.js';
 import { fingerprintOf, IdempotencyStore } from './idempotencyStore.js';
 
 const KEY_FORMAT = /^[\x21-\x7E]{1,255}$/;
@@ -36,14 +37,14 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const header = request.headers['idempotency-key'];
-    if (!request.gw.spec?.idempotent || header === undefined) return next.handle();
+    const spec = requireRouteSpec(request);
+    if (!spec.idempotent || header === undefined) return next.handle();
     if (typeof header !== 'string' || !KEY_FORMAT.test(header)) {
       throw new ValidationError('Idempotency-Key must be 1 to 255 printable ASCII characters', {
         issues: [{ path: 'Idempotency-Key', message: 'invalid format', code: 'invalid_format' }],
       });
     }
     const reply = http.getResponse<FastifyReply>();
-    const spec = request.gw.spec;
     const scope = request.gw.principal ? `u:${request.gw.principal.userId}` : `ip:${request.ip}`;
     const key = `${this.config.REDIS_KEY_PREFIX}idem:${scope}:${spec.operationId}:${header}`;
     const fingerprint = fingerprintOf(spec.method, spec.path, request.body);

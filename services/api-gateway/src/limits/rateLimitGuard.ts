@@ -4,6 +4,7 @@ import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@ne
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CONFIG, LOGGER } from '../app/tokens.js';
 import type { GatewayConfig } from '../config.js';
+import { requireRouteSpec } from '../http/route.js';
 import { limitsFor } from './limitPolicy.js';
 import { RateLimiter } from './rateLimiter.js';
 
@@ -28,8 +29,10 @@ export class RateLimitGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const spec = request.gw.spec;
-    if (!this.config.RATE_LIMIT_ENABLED || !spec || spec.rateClass === 'none') return true;
+    // Fails closed: no spec, no request. The spec never depends on another guard having run, so the
+    // guards' order cannot switch limits off (before auth, a token holder counts per IP, not per user).
+    const spec = requireRouteSpec(request);
+    if (!this.config.RATE_LIMIT_ENABLED || spec.rateClass === 'none') return true;
     const caller = { principal: request.gw.principal, ip: request.ip, email: emailOf(request.body) };
     const limits = limitsFor(spec.rateClass, caller, this.config);
     let decision: Awaited<ReturnType<RateLimiter['hit']>>;

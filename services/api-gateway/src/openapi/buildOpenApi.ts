@@ -27,9 +27,10 @@ const problemSchema = {
     instance: { type: 'string' },
     requestId: { type: 'string' },
     retryAfter: { type: 'integer', description: 'Seconds (429 only)' },
+    errorCount: { type: 'integer', description: 'How many validation issues there were (422 only)' },
     errors: {
       type: 'array',
-      description: 'Validation issues (422 only)',
+      description: 'The first 20 validation issues (422 only); errorCount gives the total',
       items: {
         type: 'object',
         properties: { path: { type: 'string' }, message: { type: 'string' }, code: { type: 'string' } },
@@ -39,13 +40,14 @@ const problemSchema = {
 };
 
 const PROBLEM_DESCRIPTIONS: Record<number, string> = {
-  400: 'Malformed request (not JSON, wrong content type)',
+  400: 'Malformed request (invalid JSON, bad URL encoding)',
   401: 'Missing, invalid or expired credentials',
   403: 'Not allowed (role, unverified e-mail, CSRF check)',
   404: 'Not found',
   409: 'Conflict (duplicate, state, concurrent change, idempotent request in flight)',
   413: 'Body too large',
-  422: 'Invalid input (or an Idempotency-Key reused with another body)',
+  415: 'Body not sent as the media type the operation consumes (application/json unless stated)',
+  422: 'Invalid input: fields, NUL or unpaired surrogates in text, JSON nested too deep (or an Idempotency-Key reused with another body)',
   429: 'Rate limited; see Retry-After',
   500: 'Internal error',
   502: 'A service sent an invalid reply',
@@ -56,7 +58,7 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
 export function problemStatuses(spec: RouteSpec): number[] {
   const statuses = new Set<number>([500]);
   const internal = spec.tag === 'system';
-  if (spec.body) statuses.add(400).add(413);
+  if (spec.body) statuses.add(400).add(413).add(415);
   if (spec.body || spec.query || spec.params || spec.idempotent) statuses.add(422);
   if (spec.auth !== 'none' || spec.csrf) statuses.add(401);
   if (spec.auth === 'admin' || spec.csrf || spec.requireVerifiedEmail) statuses.add(403);
@@ -65,6 +67,7 @@ export function problemStatuses(spec: RouteSpec): number[] {
   if (spec.rateClass !== 'none') statuses.add(429);
   if (!internal || spec.operationId === 'readiness' || spec.operationId === 'getJwks') statuses.add(503);
   if (!internal) statuses.add(502);
+  for (const status of spec.errors ?? []) statuses.add(status);
   return [...statuses].sort((a, b) => a - b);
 }
 
@@ -121,7 +124,7 @@ function operation(spec: RouteSpec): Json {
   if (spec.body) {
     op.requestBody = {
       required: !spec.body.safeParse(undefined).success,
-      content: { 'application/json': { schema: jsonSchema(spec.body, 'input') } },
+      content: { [spec.consumes ?? 'application/json']: { schema: jsonSchema(spec.body, 'input') } },
     };
   }
   const security = securityOf(spec);

@@ -42,8 +42,10 @@ export class AuthController {
     method: 'POST',
     path: '/auth/register',
     tag: TAG,
-    summary: 'Create an account (unverified until the e-mailed link is followed)',
+    summary:
+      'Create an account (unverified until the e-mailed link is followed); always 202, also for a taken address, whose owner is e-mailed instead (no account enumeration)',
     auth: 'none',
+    status: 202,
     body: registerBody,
     response: registerUserReplySchema,
     idempotent: true,
@@ -60,6 +62,8 @@ export class AuthController {
     auth: 'none',
     rateClass: 'login',
     status: 200,
+    // Wrong credentials, code or challenge: 401 (the same answer whatever was wrong).
+    errors: [401],
     body: loginBody,
     response: signInResponseSchema,
   })
@@ -93,6 +97,8 @@ export class AuthController {
     auth: 'none',
     rateClass: 'login',
     status: 200,
+    // Wrong credentials, code or challenge: 401 (the same answer whatever was wrong).
+    errors: [401],
     body: verifyCodeBody,
     response: signInResponseSchema,
   })
@@ -114,6 +120,8 @@ export class AuthController {
     auth: 'none',
     rateClass: 'login',
     status: 200,
+    // Wrong credentials, code or challenge: 401 (the same answer whatever was wrong).
+    errors: [401],
     body: verifyMfaBody,
     response: signInResponseSchema,
   })

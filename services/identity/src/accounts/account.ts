@@ -1,4 +1,5 @@
 import type {
+  duplicateSignUpAttemptedEvent,
   EventDataOf,
   emailVerificationRequestedEvent,
   emailVerifiedEvent,
@@ -30,6 +31,7 @@ export type AccountEvent =
   | { type: 'UserDeactivated'; data: EventDataOf<typeof userDeactivatedEvent> }
   | { type: 'UserRoleChanged'; data: EventDataOf<typeof userRoleChangedEvent> }
   | { type: 'UserTierChanged'; data: EventDataOf<typeof userTierChangedEvent> }
+  | { type: 'DuplicateSignUpAttempted'; data: EventDataOf<typeof duplicateSignUpAttemptedEvent> }
   // private: never relayed
   | { type: 'AccountOpened'; data: { userId: string; locale: string; role: Role; tier: Tier } }
   | { type: 'PasswordHashSet'; data: { userId: string; passwordHash: string; setAt: string } }
@@ -57,7 +59,9 @@ export type AccountEvent =
         updatedAt: string;
       };
     }
-  | { type: 'UserReactivated'; data: { userId: string; reactivatedAt: string; by: string | null } };
+  | { type: 'UserReactivated'; data: { userId: string; reactivatedAt: string; by: string | null } }
+  /** Someone registered this account's address again; the owner is e-mailed at most hourly. */
+  | { type: 'SignUpAttemptRecorded'; data: { userId: string; attemptedAt: string } };
 
 export type AccountEventType = AccountEvent['type'];
 
@@ -82,6 +86,8 @@ export interface AccountDetails {
   pending: Record<AccountTokenKind, PendingToken | null>;
   /** When the last few e-mails of each kind were issued (ISO), newest last: for throttling. */
   sent: Record<AccountTokenKind, string[]>;
+  /** When the owner was last told that someone registered the address again (ISO), if ever. */
+  lastSignUpNoticeAt: string | null;
 }
 
 export type Account =
@@ -118,6 +124,7 @@ export function evolveAccount(state: Account, event: AccountEvent): Account {
         emailVerified: false,
         pending: { email_verification: null, password_reset: null },
         sent: { email_verification: [], password_reset: [] },
+        lastSignUpNoticeAt: null,
       };
     case 'AccountOpened':
       return update(state, (a) => ({
@@ -157,9 +164,12 @@ export function evolveAccount(state: Account, event: AccountEvent): Account {
       return update(state, (a) => ({ ...a, role: event.data.role }));
     case 'UserTierChanged':
       return update(state, (a) => ({ ...a, tier: event.data.tier }));
+    case 'DuplicateSignUpAttempted':
+      return update(state, (a) => ({ ...a, lastSignUpNoticeAt: event.data.attemptedAt }));
     case 'EmailVerificationRequested':
     case 'PasswordResetRequested':
     case 'PasswordHashSet':
+    case 'SignUpAttemptRecorded':
       return state;
     default: {
       // Exhaustive at compile time; at run time an unknown (newer) event type leaves state as is.

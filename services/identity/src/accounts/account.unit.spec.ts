@@ -65,6 +65,41 @@ describe('register', () => {
   });
 });
 
+describe('a sign-up with a taken address', () => {
+  const note: AccountCommand = { type: 'NoteSignUpAttempt', data: {} };
+  it('records the attempt and tells the owner, at most once an hour', () => {
+    const first = at('2026-11-23T11:00:00.000Z');
+    const recorded = (attemptedAt: string): AccountEvent => ({
+      type: 'SignUpAttemptRecorded',
+      data: { userId, attemptedAt },
+    });
+    const told: AccountEvent = {
+      type: 'DuplicateSignUpAttempted',
+      data: { ...recipient, attemptedAt: first },
+    };
+    given(registered())
+      .when(note)
+      .then([recorded(first), told]);
+    const soon = at('2026-11-23T11:59:59.000Z');
+    given([...registered(), recorded(first), told])
+      .when(note)
+      .then([recorded(soon)]);
+    const later = at('2026-11-23T12:00:00.000Z');
+    given([...registered(), recorded(first), told])
+      .when(note)
+      .then([recorded(later), { ...told, data: { ...told.data, attemptedAt: later } }]);
+  });
+  it('tells the owner of a deactivated account too', () => {
+    const time = at('2026-11-23T11:00:00.000Z');
+    given([...registered(), deactivated])
+      .when(note)
+      .then([
+        { type: 'SignUpAttemptRecorded', data: { userId, attemptedAt: time } },
+        { type: 'DuplicateSignUpAttempted', data: { ...recipient, attemptedAt: time } },
+      ]);
+  });
+});
+
 describe('verify e-mail', () => {
   const verify = (tokenHash: string): AccountCommand => ({ type: 'VerifyEmail', data: { tokenHash } });
   it('consumes the pending token and verifies the address', () => {

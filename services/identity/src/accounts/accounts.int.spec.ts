@@ -26,7 +26,7 @@ const register = (email: string, password = PASSWORD) =>
   registerUser(h.deps, { email, password, displayName: 'Ada' });
 
 describe('registration', () => {
-  it('registers, and refuses the same e-mail again in any case', async () => {
+  it('registers, and answers the same e-mail again alike while e-mailing its owner (hourly at most)', async () => {
     const { userId } = await register('Ada@Example.com');
     expect(await getMe(h.deps.prisma, userId)).toMatchObject({
       email: 'ada@example.com',
@@ -36,14 +36,36 @@ describe('registration', () => {
       status: 'active',
       mfaEnabled: false,
     });
-    expect(await codeOf(register('ada@example.com'))).toBe('CONFLICT');
-    expect(await codeOf(register('  ADA@EXAMPLE.COM '))).toBe('CONFLICT');
+    const again = await register('ada@example.com');
+    const third = await register('  ADA@EXAMPLE.COM ');
+    // Same shape as a new account; the id names no account, so it cannot be used to confirm one.
+    for (const reply of [again, third]) {
+      expect(Object.keys(reply)).toEqual(['userId']);
+      expect(reply.userId).not.toBe(userId);
+      expect(await codeOf(getMe(h.deps.prisma, reply.userId))).toBe('NOT_FOUND');
+    }
+    const events = await h.ctx.store.readStream(accountStreamId(userId));
+    expect(events.filter((e) => e.type === 'SignUpAttemptRecorded')).toHaveLength(2);
+    const notices = events.filter((e) => e.type === 'DuplicateSignUpAttempted');
+    expect(notices).toHaveLength(1);
+    expect(notices[0]!.data).toMatchObject({ userId, email: 'ada@example.com', displayName: 'Ada' });
+    // The original password still signs in; the second registration's was never stored.
+    const login = await findLoginAccountById(h.deps.prisma, userId);
+    expect(await h.deps.passwords.verifyPassword(login!.passwordHash!, PASSWORD)).toBe(true);
     expect(await codeOf(register('weak@example.com', 'password1234'))).toBe('VALIDATION');
+  });
+
+  it('treats a registration that loses the race for the e-mail as a duplicate', async () => {
+    const replies = await Promise.all([register('race@example.com'), register('race@example.com')]);
+    const owner = await findLoginAccountByEmail(h.deps.prisma, 'race@example.com');
+    expect(replies.map((r) => r.userId)).toContain(owner!.id);
+    const events = await h.ctx.store.readStream(accountStreamId(owner!.id));
+    expect(events.filter((e) => e.type === 'DuplicateSignUpAttempted')).toHaveLength(1);
   });
 
   it('stores only contract data in the public event, and the hash in a private one', async () => {
     const { userId } = await register('public@example.com');
-    const events = await h.infra.store.readStream(accountStreamId(userId));
+    const events = await h.ctx.store.readStream(accountStreamId(userId));
     const registered = events.find((e) => e.type === 'UserRegistered')!;
     expect(Object.keys(registered.data as object).sort()).toEqual(
       Object.keys(userRegisteredEvent.data.shape).sort(),
@@ -75,11 +97,13 @@ describe('e-mail verification', () => {
       details: { reason: 'expired' },
     });
     expect(await resendVerification(h.deps, { email: 'LATE@example.com' })).toEqual({});
+    await h.deps.afterReply.drain();
     const second = await h.sealedTokenOf(userId, 'EmailVerificationRequested');
     expect(second).not.toBe(first);
     // Throttled a second later: the reply looks exactly the same, and nothing new is issued.
     h.setNow('2026-01-02T00:00:02.000Z');
     expect(await resendVerification(h.deps, { email: 'late@example.com' })).toEqual({});
+    await h.deps.afterReply.drain();
     expect(await h.sealedTokenOf(userId, 'EmailVerificationRequested')).toBe(second);
     expect(await verifyEmail(h.deps, { token: second })).toEqual({ userId });
     h.setNow(new Date());
@@ -95,6 +119,7 @@ describe('passwords', () => {
   it('resets with the e-mailed token once; the new password works', async () => {
     const { userId } = await register('reset@example.com');
     expect(await requestPasswordReset(h.deps, { email: 'Reset@Example.com' })).toEqual({});
+    await h.deps.afterReply.drain();
     const token = await h.sealedTokenOf(userId, 'PasswordResetRequested');
     const newPassword = 'another long passphrase';
     expect(await codeOf(resetPassword(h.deps, { token, newPassword: 'short' }))).toBe('VALIDATION');
@@ -105,7 +130,7 @@ describe('passwords', () => {
     expect(await codeOf(resetPassword(h.deps, { token, newPassword: 'yet another passphrase' }))).toBe(
       'VALIDATION',
     );
-    const events = await h.infra.store.readStream(accountStreamId(userId));
+    const events = await h.ctx.store.readStream(accountStreamId(userId));
     expect(events.at(-1)).toMatchObject({ type: 'PasswordChanged', data: { reason: 'reset' } });
   });
 
@@ -132,7 +157,10 @@ describe('profile and administration', () => {
     expect(profile).toEqual(await getMe(h.deps.prisma, userId));
     await deactivateAccount(h.deps, { userId }, metaFor({ type: 'user', id: userId, roles: ['user'] }));
     expect((await findLoginAccountById(h.deps.prisma, userId))?.status).toBe('deactivated');
-    expect(await codeOf(register('profile@example.com'))).toBe('CONFLICT');
+    // A deactivated account keeps its e-mail: registering it again creates nothing.
+    const again = await register('profile@example.com');
+    expect(again.userId).not.toBe(userId);
+    expect((await findLoginAccountByEmail(h.deps.prisma, 'profile@example.com'))?.id).toBe(userId);
   });
 
   it('lets only administrators update users, and bootstraps the first one idempotently', async () => {

@@ -2,16 +2,17 @@ import {
   type AdminUser,
   type adminUpdateUserCommand,
   type bootstrapAdminCommand,
-  ConflictError,
   type changeUserTierCommand,
   type deactivateAccountCommand,
   ForbiddenError,
   IllegalStateError,
+  isAppError,
   type MessageMeta,
   type Profile,
   type RequestOf,
   type updateProfileCommand,
 } from '@ledgerline/contracts';
+import { projectedRow } from '@ledgerline/eventsourcing';
 import { uuidv7 } from '@ledgerline/platform';
 import { normaliseEmail } from '../shared/emails.js';
 import { assertPasswordPolicy } from '../shared/passwordPolicy.js';
@@ -34,7 +35,7 @@ export async function updateProfile(
   // The append's inline projection already returned the row it stored: reading it back through
   // Prisma cost a second pool checkout, a round trip and Prisma's per-query work on every PATCH.
   // Read it when there is none (nothing changed, or a store without inline projections).
-  const row = result.projected?.get(usersListProjection.table)?.get(userId);
+  const row = projectedRow(result, usersListProjection, userId);
   return row ? toProfile(userFromDocument(row)) : getMe(deps.prisma, userId);
 }
 
@@ -128,7 +129,7 @@ export async function bootstrapAdmin(
       return { userId: data.userId, created: existing === null };
     } catch (error) {
       // Someone registered the e-mail between the lookup and the append: promote that account.
-      if (!(error instanceof ConflictError) || attempt > 0) throw error;
+      if (!(isAppError(error) && error.code === 'CONFLICT') || attempt > 0) throw error;
     }
   }
 }

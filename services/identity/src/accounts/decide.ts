@@ -41,6 +41,7 @@ export type AccountCommand =
   | { type: 'ReactivateAccount'; data: { by: string | null } }
   | { type: 'ChangeRole'; data: { role: Role; by: string | null } }
   | { type: 'ChangeTier'; data: { tier: Tier } }
+  | { type: 'NoteSignUpAttempt'; data: Record<string, never> }
   | {
       type: 'BootstrapAdmin';
       data: { userId: string; email: string; displayName: string; passwordHash: string };
@@ -51,6 +52,9 @@ export interface AccountContext {
 }
 
 const DEFAULT_LOCALE = 'en';
+
+/** At most one "someone tried to sign up with your address" e-mail per account per hour. */
+export const SIGN_UP_NOTICE_INTERVAL_MS = 3600_000;
 
 const existing = (state: Account): ExistingAccount => {
   if (state.status === 'none') throw new NotFoundError('account not found');
@@ -220,6 +224,18 @@ export function decideAccount(
       const a = existing(state);
       if (a.tier === command.data.tier) return [];
       return [{ type: 'UserTierChanged', data: { userId: a.id, tier: command.data.tier, changedAt: at } }];
+    }
+    case 'NoteSignUpAttempt': {
+      // Always one append (the record), so a throttled notice costs what a sent one does: the
+      // registration's reply time says nothing about the address either way.
+      const a = existing(state);
+      const recorded: AccountEvent = {
+        type: 'SignUpAttemptRecorded',
+        data: { userId: a.id, attemptedAt: at },
+      };
+      const last = a.lastSignUpNoticeAt === null ? null : Date.parse(a.lastSignUpNoticeAt);
+      if (last !== null && now.getTime() - last < SIGN_UP_NOTICE_INTERVAL_MS) return [recorded];
+      return [recorded, { type: 'DuplicateSignUpAttempted', data: { ...recipient(a), attemptedAt: at } }];
     }
     case 'BootstrapAdmin': {
       const promote: AccountEvent[] = [];

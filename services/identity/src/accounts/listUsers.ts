@@ -1,6 +1,6 @@
 import type { AdminUser, ListUsersRequest } from '@ledgerline/contracts';
 import type { Prisma } from '../generated/prisma/client.js';
-import type { ReadModels } from '../infrastructure/readModels.js';
+import type { ReadModels } from '../service.js';
 import { normaliseEmail } from '../shared/emails.js';
 import { decodeCursor, encodeCursor, type UserSort } from './usersCursor.js';
 import { toAdminUser } from './userViews.js';

@@ -1,4 +1,4 @@
-import type { ReadModels } from '../infrastructure/readModels.js';
+import type { ReadModels } from '../service.js';
 import { normaliseEmail } from '../shared/emails.js';
 
 /** What sign-in needs to know about an account (the `login_accounts` read model). */

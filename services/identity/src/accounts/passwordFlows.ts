@@ -12,22 +12,28 @@ import { type AccountsDeps, runAccountCommand } from './accountsDeps.js';
 import { findLoginAccountByEmail, findLoginAccountById } from './loginAccounts.js';
 import { accountOfToken, newToken, swallowDomainErrors } from './registration.js';
 
-// Password reset and change. Revoking sessions afterwards is the sessions feature's reaction to
-// PasswordChanged; nothing here touches sessions.
+// Password reset and change. Both end every session of the user in the same transaction as the
+// new password (accountCommand in accountsDeps.ts), so the reply means the old sessions are dead.
 
-/** RequestPasswordReset: always `{}` (no enumeration); e-mails a 30-minute single-use link. */
+/**
+ * RequestPasswordReset: always `{}` and equally fast (no enumeration by body or timing): the reply
+ * does no account-dependent work; the lookup and the append that e-mails a 30-minute single-use
+ * link run after it.
+ */
 export async function requestPasswordReset(
   deps: AccountsDeps,
   request: RequestOf<typeof requestPasswordResetCommand>,
   meta?: MessageMeta,
 ): Promise<Record<string, never>> {
-  const account = await findLoginAccountByEmail(deps.prisma, request.email);
-  if (account === null) return {};
-  const command = {
-    type: 'RequestPasswordReset' as const,
-    data: { reset: newToken(deps, 'password_reset') },
-  };
-  await swallowDomainErrors(() => runAccountCommand(deps, account.id, command, { meta }));
+  deps.afterReply.enqueue('RequestPasswordReset', async () => {
+    const account = await findLoginAccountByEmail(deps.prisma, request.email);
+    if (account === null) return;
+    const command = {
+      type: 'RequestPasswordReset' as const,
+      data: { reset: newToken(deps, 'password_reset') },
+    };
+    await swallowDomainErrors(() => runAccountCommand(deps, account.id, command, { meta }));
+  });
   return {};
 }
 

@@ -1,6 +1,5 @@
 import {
-  AppError,
-  ConflictError,
+  isAppError,
   type MessageMeta,
   type RequestOf,
   type registerUserCommand,
@@ -12,7 +11,7 @@ import { uuidv7 } from '@ledgerline/platform';
 import { normaliseEmail } from '../shared/emails.js';
 import { assertPasswordPolicy } from '../shared/passwordPolicy.js';
 import { hashToken, issueToken } from '../shared/tokens.js';
-import type { AccountTokenKind } from './account.js';
+import { type AccountTokenKind, accountStreamId, initialAccount } from './account.js';
 import { type AccountsDeps, runAccountCommand } from './accountsDeps.js';
 import type { NewToken } from './decide.js';
 import { findLoginAccountByEmail } from './loginAccounts.js';
@@ -31,7 +30,12 @@ export function newToken(deps: Pick<AccountsDeps, 'sealKey'>, kind: AccountToken
   return { tokenHash: hash, sealedToken: seal(deps.sealKey, token, CARRIER[kind]) };
 }
 
-/** RegisterUser: policy, argon2id, then an append that claims the e-mail (CONFLICT when taken). */
+/**
+ * RegisterUser: policy, argon2id, then an append that claims the e-mail. An address that already
+ * has an account answers the same (a fresh id that names no account) after the same work (a
+ * lookup, one hash, one append): the append there tells the owner that someone tried to sign up.
+ * Nothing in the reply, its status or its timing says which addresses are registered.
+ */
 export async function registerUser(
   deps: AccountsDeps,
   request: RequestOf<typeof registerUserCommand>,
@@ -39,31 +43,56 @@ export async function registerUser(
 ): Promise<{ userId: string }> {
   const email = normaliseEmail(request.email);
   assertPasswordPolicy(request.password, email);
-  // Fail fast before spending an argon2 hash; the reservation below is what guarantees uniqueness.
-  if (await findLoginAccountByEmail(deps.prisma, email)) throw emailTaken();
-  const passwordHash = await deps.passwords.hashPassword(request.password);
-  const userId = uuidv7();
-  const command = {
-    type: 'RegisterUser' as const,
-    data: {
-      userId,
-      email,
-      displayName: request.displayName,
-      locale: request.locale ?? 'en',
-      passwordHash,
-      verification: newToken(deps, 'email_verification'),
-    },
-  };
-  try {
-    await runAccountCommand(deps, userId, command, { meta, reserveEmail: email });
-  } catch (error) {
-    if (error instanceof ConflictError && error.details?.reason === 'reserved') throw emailTaken();
-    throw error;
-  }
+  const started = performance.now();
+  const userId = await registerOrNoteAttempt(deps, request, email, meta);
+  // A new account's append is heavier than a noted attempt: both wait for the same floor.
+  const wait = (deps.registrationReplyFloorMs ?? 0) - (performance.now() - started);
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   return { userId };
 }
 
-const emailTaken = () => new ConflictError('An account with this e-mail already exists', { field: 'email' });
+async function registerOrNoteAttempt(
+  deps: AccountsDeps,
+  request: RequestOf<typeof registerUserCommand>,
+  email: string,
+  meta: MessageMeta | undefined,
+): Promise<string> {
+  const existing = await findLoginAccountByEmail(deps.prisma, email);
+  // Hashed either way: skipping the hash for a taken address is exactly the timing difference.
+  const passwordHash = await deps.passwords.hashPassword(request.password);
+  const userId = uuidv7();
+  if (existing === null) {
+    const command = {
+      type: 'RegisterUser' as const,
+      data: {
+        userId,
+        email,
+        displayName: request.displayName,
+        locale: request.locale ?? 'en',
+        passwordHash,
+        verification: newToken(deps, 'email_verification'),
+      },
+    };
+    // A fresh id has no stream: decide on the empty state without reading it (the append's
+    // `no_stream` check still guards it), as a taken address decides on its cached account.
+    deps.states.set(accountStreamId(userId), initialAccount(), 0);
+    try {
+      await runAccountCommand(deps, userId, command, { meta, reserveEmail: email });
+      return userId;
+    } catch (error) {
+      // Someone registered the address since the lookup: it is a duplicate after all.
+      if (!isEmailReserved(error)) throw error;
+    }
+  }
+  const owner = existing ?? (await findLoginAccountByEmail(deps.prisma, email));
+  if (owner !== null) {
+    await runAccountCommand(deps, owner.id, { type: 'NoteSignUpAttempt', data: {} }, { meta });
+  }
+  return userId;
+}
+
+const isEmailReserved = (error: unknown): boolean =>
+  isAppError(error) && error.code === 'CONFLICT' && error.details?.reason === 'reserved';
 
 /** The account a presented token belongs to, or the generic invalid-token error. */
 export async function accountOfToken(deps: AccountsDeps, kind: AccountTokenKind, token: string) {
@@ -87,20 +116,23 @@ export async function verifyEmail(
 
 /**
  * ResendVerification: looks the same whatever happens (unknown e-mail, already verified,
- * deactivated, throttled), so the reply cannot tell anyone whether an account exists.
+ * deactivated, throttled), in its reply and its timing: the reply goes out first and the work
+ * (lookup, append) runs after it, so no account-dependent work precedes the reply.
  */
 export async function resendVerification(
   deps: AccountsDeps,
   request: RequestOf<typeof resendVerificationCommand>,
   meta?: MessageMeta,
 ): Promise<Record<string, never>> {
-  const account = await findLoginAccountByEmail(deps.prisma, request.email);
-  if (account === null) return {};
-  const command = {
-    type: 'ResendVerification' as const,
-    data: { verification: newToken(deps, 'email_verification') },
-  };
-  await swallowDomainErrors(() => runAccountCommand(deps, account.id, command, { meta }));
+  deps.afterReply.enqueue('ResendVerification', async () => {
+    const account = await findLoginAccountByEmail(deps.prisma, request.email);
+    if (account === null) return;
+    const command = {
+      type: 'ResendVerification' as const,
+      data: { verification: newToken(deps, 'email_verification') },
+    };
+    await swallowDomainErrors(() => runAccountCommand(deps, account.id, command, { meta }));
+  });
   return {};
 }
 
@@ -110,6 +142,6 @@ export async function swallowDomainErrors(work: () => Promise<unknown>): Promise
     await work();
   } catch (error) {
     const hidden = ['RATE_LIMITED', 'ILLEGAL_STATE', 'NOT_FOUND'];
-    if (!(error instanceof AppError && hidden.includes(error.code))) throw error;
+    if (!(isAppError(error) && hidden.includes(error.code))) throw error;
   }
 }

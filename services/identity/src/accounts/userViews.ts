@@ -1,6 +1,6 @@
 import { type AdminUser, NotFoundError, type Profile } from '@ledgerline/contracts';
 import type { User } from '../generated/prisma/client.js';
-import type { ReadModels } from '../infrastructure/readModels.js';
+import type { ReadModels } from '../service.js';
 
 // The read side of accounts: rows of `users` as the contracts shape them.
 

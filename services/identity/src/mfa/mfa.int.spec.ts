@@ -58,7 +58,7 @@ describe('TOTP', () => {
     const { recoveryCodes } = await h.auth.mfa.confirm(userId, totpCode(started.secret, now), now);
     expect(new Set(recoveryCodes).size).toBe(10);
     expect(await h.auth.mfa.isEnabled(userId)).toBe(true);
-    const events = await h.infra.store.readStream(mfaStream(userId));
+    const events = await h.ctx.store.readStream(mfaStream(userId));
     const enabled = events.find((e) => e.type === 'MfaEnabled');
     expect(mfaEnabledEvent.data.strict().parse(enabled?.data)).toMatchObject({ userId, email });
     // Neither the secret nor the recovery codes are stored in clear.
@@ -113,7 +113,7 @@ describe('TOTP', () => {
     const { email, secret } = await enrolled('challenge', base);
     const now = stepAt(base, 1);
     const challenge = await passwordStep(email, now);
-    const late = new Date(now.getTime() + (h.infra.config.MFA_CHALLENGE_TTL_SECONDS + 1) * 1000);
+    const late = new Date(now.getTime() + (h.ctx.config.MFA_CHALLENGE_TTL_SECONDS + 1) * 1000);
     expect(
       await codeOf(h.auth.signIn.verifyMfa(challenge, { code: totpCode(secret, late) }, client, late)),
     ).toBe('UNAUTHORIZED');
@@ -131,7 +131,7 @@ describe('TOTP', () => {
     const now = stepAt(base, 1);
     await h.auth.mfa.disable(userId, totpCode(secret, now), now);
     expect(await h.auth.mfa.isEnabled(userId)).toBe(false);
-    const events = await h.infra.store.readStream(mfaStream(userId));
+    const events = await h.ctx.store.readStream(mfaStream(userId));
     expect(events.at(-1)).toMatchObject({ type: 'MfaDisabled', data: { userId, email } });
     const result = await h.auth.passwordLogin.login({ email, password: PASSWORD, client }, now);
     expect(result.status).toBe('authenticated');

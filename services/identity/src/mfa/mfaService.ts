@@ -1,9 +1,9 @@
 import { type MessageMeta, NotFoundError, UnauthorizedError } from '@ledgerline/contracts';
-import { type EventStore, fold } from '@ledgerline/eventsourcing';
-import { findLoginAccountById, type LoginAccount } from '../accounts/loginAccounts.js';
-import type { ReadModels } from '../infrastructure/readModels.js';
+import { type EventStore, fold, handleCommand } from '@ledgerline/eventsourcing';
+import { findLoginAccountById } from '../accounts/loginAccounts.js';
+import type { ReadModels } from '../service.js';
 import { recipientOf } from '../sessions/sessions.js';
-import { runStreamCommand } from '../sessions/streamCommand.js';
+import { decidePrepared } from '../shared/preparedCommand.js';
 import { decryptAtRest, encryptAtRest } from '../signingKeys/keyEncryption.js';
 import { INVALID_SECOND_FACTOR, type MfaCommand, mfaDecider } from './decide.js';
 import { type Mfa, type MfaEvent, mfaStream } from './mfa.js';
@@ -92,31 +92,33 @@ export class MfaService {
     );
   }
 
-  private run(
+  // The command depends on the stream (a code is matched against the stored secret), so `prepare`
+  // builds it; the account it loads names the recipient of the public events.
+  private async run(
     userId: string,
     now: Date,
     meta: Meta,
     signingIn: boolean,
     command: (state: Mfa) => Promise<MfaCommand>,
   ) {
-    return runStreamCommand({
+    const result = await handleCommand({
       store: this.deps.store,
-      decider: mfaDecider,
+      decider: decidePrepared(mfaDecider),
       streamId: mfaStream(userId),
+      command: null,
       meta,
+      retries: 2,
       prepare: async (state: Mfa) => {
-        const account: LoginAccount | null = await findLoginAccountById(this.deps.prisma, userId);
+        const account = await findLoginAccountById(this.deps.prisma, userId);
         if (account?.status !== 'active') {
           throw signingIn
             ? new UnauthorizedError(INVALID_SECOND_FACTOR)
             : new NotFoundError('Account not found');
         }
-        return {
-          command: await command(state),
-          context: { now, recipient: recipientOf(account) },
-          extra: account,
-        };
+        return { command: await command(state), context: { now, recipient: recipientOf(account) }, account };
       },
+      context: (prepared) => prepared,
     });
+    return { events: result.events, state: result.state, extra: result.prepared.account };
   }
 }

@@ -1,17 +1,17 @@
-import type { Logger } from '@ledgerline/platform';
-import type { IdentityInfrastructure } from '../infrastructure/infrastructure.js';
+import { currentDeadline } from '@ledgerline/platform';
 import { MfaService } from '../mfa/mfaService.js';
+import type { IdentityContext } from '../service.js';
+import { DeadlineLimiter } from '../shared/deadlineLimiter.js';
 import { deriveKey } from '../signingKeys/keyEncryption.js';
 import { SigningKeys } from '../signingKeys/signingKeys.js';
 import { authThrottles } from '../throttling/authPolicies.js';
 import { Throttle } from '../throttling/throttle.js';
 import { PasswordLogin } from './login/passwordLogin.js';
 import { SignIn } from './login/signIn.js';
-import { SessionRevocationReaction } from './sessionRevocationReaction.js';
 import { Sessions } from './sessions.js';
 import { SignInCodes } from './signInCodes/signInCodes.js';
 
-/** The authentication side of identity, wired once from the infrastructure. */
+/** The authentication side of identity, wired once from the service context. */
 export interface Auth {
   signingKeys: SigningKeys;
   mfa: MfaService;
@@ -20,14 +20,13 @@ export interface Auth {
   passwordLogin: PasswordLogin;
   signInCodes: SignInCodes;
   throttle: Throttle;
-  reaction: SessionRevocationReaction;
 }
 
-/** The auth feature's inline projections (src/features.ts). */
-
-/** Builds every auth use case over the service's infrastructure (Nest module and int tests alike). */
-export function createAuth(infra: IdentityInfrastructure, logger?: Logger): Auth {
-  const { config, store, pool, prisma, redis, passwords, service } = infra;
+/** Builds every auth use case over the service context (the feature and int tests alike). */
+export function createAuth(ctx: IdentityContext): Auth {
+  const { config, store, schema } = ctx;
+  const prisma = ctx.readModels;
+  const { redis, passwords, afterReply } = ctx.resources;
   const kek = config.KEY_ENCRYPTION_KEY;
   const signingKeys = new SigningKeys({
     store,
@@ -41,14 +40,13 @@ export function createAuth(infra: IdentityInfrastructure, logger?: Logger): Auth
   });
   const mfa = new MfaService({ store, prisma, keyEncryptionKey: kek, totpIssuer: config.TOTP_ISSUER });
   const sessions = new Sessions({
-    pool,
     store,
     prisma,
     signingKeys,
     refreshTokenTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
   });
   // Throttle keys carry the schema service name, so test files with their own schemas never meet.
-  const throttle = new Throttle(redis, `${service}:throttle`);
+  const throttle = new Throttle(redis, `${schema}:throttle`);
   const policies = authThrottles(config);
   const signIn = new SignIn({
     prisma,
@@ -59,7 +57,14 @@ export function createAuth(infra: IdentityInfrastructure, logger?: Logger): Auth
     challengeKey: deriveKey(kek, 'mfa-challenge'),
     challengeTtlSeconds: config.MFA_CHALLENGE_TTL_SECONDS,
   });
-  const passwordLogin = new PasswordLogin({ prisma, passwords, throttle, policies, signIn });
+  const gate = new DeadlineLimiter({
+    // Twice the hashing slots: one sign-in's database and Redis round trips overlap another's hash.
+    maxConcurrent: passwords.concurrency * 2,
+    maxQueued: config.ARGON2_MAX_QUEUED,
+    deadline: currentDeadline,
+    busyReason: 'sign_in_busy',
+  });
+  const passwordLogin = new PasswordLogin({ prisma, passwords, throttle, policies, signIn, gate });
   const signInCodes = new SignInCodes({
     store,
     prisma,
@@ -70,7 +75,7 @@ export function createAuth(infra: IdentityInfrastructure, logger?: Logger): Auth
     codeHashKey: deriveKey(kek, 'sign-in-code'),
     ttlSeconds: config.SIGN_IN_CODE_TTL_SECONDS,
     maxAttempts: config.SIGN_IN_CODE_MAX_ATTEMPTS,
+    afterReply,
   });
-  const reaction = new SessionRevocationReaction({ pool, store, prisma, service, logger });
-  return { signingKeys, mfa, sessions, signIn, passwordLogin, signInCodes, throttle, reaction };
+  return { signingKeys, mfa, sessions, signIn, passwordLogin, signInCodes, throttle };
 }

@@ -1,4 +1,7 @@
 import {
+  confirmTotpEnrolmentCommand,
+  disableTotpCommand,
+  getJwksQuery,
   listMySessionsQuery,
   loginCommand,
   logoutAllCommand,
@@ -6,85 +9,57 @@ import {
   refreshSessionCommand,
   requestSignInCodeCommand,
   revokeSessionCommand,
+  rotateSigningKeyCommand,
+  startTotpEnrolmentCommand,
   verifyMfaCommand,
   verifySignInCodeCommand,
 } from '@ledgerline/contracts';
-import { handleMessage } from '@ledgerline/platform';
-import { Controller, Inject } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
+import { on } from '@ledgerline/platform';
 import { eventMeta } from '../accounts/accountsDeps.js';
 import type { Auth } from './auth.js';
-import { AUTH } from './authModule.tokens.js';
 
-/** NATS adapters of sign-in and session use cases: parse with the contract → use case → reply. */
-@Controller()
-export class SessionsHandlers {
-  constructor(@Inject(AUTH) private readonly auth: Auth) {}
-
-  @MessagePattern(loginCommand.subject)
-  login(@Payload() payload: unknown) {
-    return handleMessage(loginCommand, payload, (req, meta) =>
-      this.auth.passwordLogin.login(req, new Date(), eventMeta(meta)),
-    );
-  }
-
-  @MessagePattern(requestSignInCodeCommand.subject)
-  requestSignInCode(@Payload() payload: unknown) {
-    return handleMessage(requestSignInCodeCommand, payload, async (req, meta) => {
-      await this.auth.signInCodes.request(req, new Date(), eventMeta(meta));
-      return {};
-    });
-  }
-
-  @MessagePattern(verifySignInCodeCommand.subject)
-  verifySignInCode(@Payload() payload: unknown) {
-    return handleMessage(verifySignInCodeCommand, payload, (req, meta) =>
-      this.auth.signInCodes.verify(req, new Date(), eventMeta(meta)),
-    );
-  }
-
-  @MessagePattern(verifyMfaCommand.subject)
-  verifyMfa(@Payload() payload: unknown) {
-    return handleMessage(verifyMfaCommand, payload, (req, meta) => {
-      const factor = req.code !== undefined ? { code: req.code } : { recoveryCode: req.recoveryCode ?? '' };
-      return this.auth.signIn.verifyMfa(req.challengeToken, factor, req.client, new Date(), eventMeta(meta));
-    });
-  }
-
-  @MessagePattern(refreshSessionCommand.subject)
-  refresh(@Payload() payload: unknown) {
-    return handleMessage(refreshSessionCommand, payload, (req, meta) =>
-      this.auth.sessions.refresh(req.refreshToken, req.client, new Date(), eventMeta(meta)),
-    );
-  }
-
-  @MessagePattern(logoutCommand.subject)
-  logout(@Payload() payload: unknown) {
-    return handleMessage(logoutCommand, payload, async (req, meta) => {
-      await this.auth.sessions.logout(req, new Date(), eventMeta(meta));
-      return {};
-    });
-  }
-
-  @MessagePattern(logoutAllCommand.subject)
-  logoutAll(@Payload() payload: unknown) {
-    return handleMessage(logoutAllCommand, payload, async (req) => ({
-      revoked: await this.auth.sessions.logoutAll(req.userId),
-    }));
-  }
-
-  @MessagePattern(revokeSessionCommand.subject)
-  revokeSession(@Payload() payload: unknown) {
-    return handleMessage(revokeSessionCommand, payload, async (req, meta) => {
-      await this.auth.sessions.revoke(req.userId, req.sessionId, new Date(), eventMeta(meta));
-      return {};
-    });
-  }
-
-  @MessagePattern(listMySessionsQuery.subject)
-  listMySessions(@Payload() payload: unknown) {
-    return handleMessage(listMySessionsQuery, payload, async (req) => ({
-      sessions: await this.auth.sessions.list(req.userId, req.currentSessionId),
-    }));
-  }
-}
+/** Sign-in, sessions, second factor and signing keys: one row per NATS subject. */
+export const authHandlers = [
+  on(loginCommand, (auth: Auth, req, meta) => auth.passwordLogin.login(req, new Date(), eventMeta(meta))),
+  on(requestSignInCodeCommand, async (auth: Auth, req, meta) => {
+    await auth.signInCodes.request(req, new Date(), eventMeta(meta));
+    return {};
+  }),
+  on(verifySignInCodeCommand, (auth: Auth, req, meta) =>
+    auth.signInCodes.verify(req, new Date(), eventMeta(meta)),
+  ),
+  on(verifyMfaCommand, (auth: Auth, req, meta) => {
+    const factor = req.code !== undefined ? { code: req.code } : { recoveryCode: req.recoveryCode ?? '' };
+    return auth.signIn.verifyMfa(req.challengeToken, factor, req.client, new Date(), eventMeta(meta));
+  }),
+  on(refreshSessionCommand, (auth: Auth, req, meta) =>
+    auth.sessions.refresh(req.refreshToken, req.client, new Date(), eventMeta(meta)),
+  ),
+  on(logoutCommand, async (auth: Auth, req, meta) => {
+    await auth.sessions.logout(req, new Date(), eventMeta(meta));
+    return {};
+  }),
+  on(logoutAllCommand, async (auth: Auth, req, meta) => ({
+    revoked: await auth.sessions.logoutAll(req.userId, new Date(), eventMeta(meta)),
+  })),
+  on(revokeSessionCommand, async (auth: Auth, req, meta) => {
+    await auth.sessions.revoke(req.userId, req.sessionId, new Date(), eventMeta(meta));
+    return {};
+  }),
+  on(listMySessionsQuery, async (auth: Auth, req) => ({
+    items: await auth.sessions.list(req.userId, req.currentSessionId),
+    nextCursor: null,
+  })),
+  on(startTotpEnrolmentCommand, (auth: Auth, req, meta) =>
+    auth.mfa.start(req.userId, new Date(), eventMeta(meta)),
+  ),
+  on(confirmTotpEnrolmentCommand, (auth: Auth, req, meta) =>
+    auth.mfa.confirm(req.userId, req.code, new Date(), eventMeta(meta)),
+  ),
+  on(disableTotpCommand, async (auth: Auth, req, meta) => {
+    await auth.mfa.disable(req.userId, req.code, new Date(), eventMeta(meta));
+    return {};
+  }),
+  on(getJwksQuery, (auth: Auth) => auth.signingKeys.jwks()),
+  on(rotateSigningKeyCommand, (auth: Auth) => auth.signingKeys.rotate()),
+];

@@ -1,98 +1,125 @@
 import { createHash } from 'node:crypto';
-import { ConcurrencyError, ConflictError } from '@ledgerline/contracts';
-import { fold, type PostgresEventStore } from '@ledgerline/eventsourcing';
-import type pg from 'pg';
-import type { ReadModels } from '../infrastructure/readModels.js';
+import type { MessageMeta } from '@ledgerline/contracts';
+import {
+  type Decider,
+  handleCommand,
+  type LoadedStream,
+  loadStreams,
+  type NewEvent,
+  type PostgresEventStore,
+  type StreamAppend,
+} from '@ledgerline/eventsourcing';
+import type { ReadModels } from '../service.js';
 import { sessionDecider } from './decide.js';
-import { type Recipient, type RevocationReason, type SessionEvent, sessionStream } from './session.js';
+import { type Recipient, type RevocationReason, type Session, sessionStream } from './session.js';
 
 /** Where the one public "every session ended" SessionRevoked of a user is recorded. */
 export const userSessionsStream = (userId: string): string => `userSessions-${userId}`;
 
-export interface RevokeAllDeps {
-  pool: pg.Pool;
+export interface UserSessionsDeps {
   store: PostgresEventStore;
   prisma: ReadModels;
 }
 
-export interface RevokeAllInput {
+/** The user's sessions the read model lists, folded from their streams (for a command's prepare). */
+export async function loadUserSessions(
+  deps: UserSessionsDeps,
+  userId: string,
+): Promise<LoadedStream<Session>[]> {
+  const rows = await deps.prisma.session.findMany({ where: { userId }, select: { id: true } });
+  return loadStreams(
+    deps.store,
+    sessionDecider,
+    rows.map((row) => sessionStream(row.id)),
+  );
+}
+
+export interface EndAllInput {
   recipient: Recipient;
   reason: RevocationReason;
   now: Date;
   /** Only sessions opened at or before this instant end (a replayed trigger spares newer ones). */
   openedBefore?: string;
-  /** The triggering event's id: the announcement gets an id derived from it, so a replay is a no-op. */
-  causationId?: string;
+  /** The announcement's id, derived from a trigger so that handling it twice appends it once. */
+  announcementId?: string;
 }
 
-// A UUID (version 8, RFC 9562 "custom") derived from the trigger, for idempotent announcements.
-const derivedEventId = (causationId: string): string => {
+/** What ending every live session of a user appends: the public announcement and each session's end. */
+export interface SessionEndings {
+  /** One public SessionRevoked with sessionId null; empty when no session was live. */
+  announcement: NewEvent[];
+  /** A SessionEnded on each live session's stream, at the version that was read. */
+  ends: StreamAppend[];
+}
+
+/** Decides the end of every loaded session (pure). */
+export function planSessionEndings(
+  sessions: readonly LoadedStream<Session>[],
+  input: EndAllInput,
+): SessionEndings {
+  const { recipient, reason, now } = input;
+  const ctx = { now, refreshTokenTtlSeconds: 0, recipient };
+  const command = {
+    type: 'EndAsPartOfAll' as const,
+    data: { reason, openedBefore: input.openedBefore ?? null },
+  };
+  const ends = sessions.flatMap(({ streamId, state, version }): StreamAppend[] => {
+    const events = sessionDecider.decide(command, state, ctx);
+    return events.length === 0 ? [] : [{ streamId, events, expectedVersion: version }];
+  });
+  if (ends.length === 0) return { announcement: [], ends };
+  const announcement: NewEvent = {
+    ...(input.announcementId && { id: input.announcementId }),
+    type: 'SessionRevoked',
+    data: { ...recipient, sessionId: null, reason, revokedAt: now.toISOString() },
+  };
+  return { announcement: [announcement], ends };
+}
+
+/** The appends of {@link planSessionEndings}, for a command that ends sessions beside its own events. */
+export const sessionEndingAppends = (
+  { announcement, ends }: SessionEndings,
+  userId: string,
+): StreamAppend[] =>
+  announcement.length === 0
+    ? []
+    : [{ streamId: userSessionsStream(userId), events: announcement, expectedVersion: 'any' }, ...ends];
+
+// The userSessions stream only records announcements: its decider appends what was planned.
+const announcements: Decider<'EndAllSessions', NewEvent, null, SessionEndings> = {
+  initialState: () => null,
+  evolve: (state) => state,
+  decide: (_command, _state, planned) => planned.announcement,
+};
+
+/**
+ * Ends every live session of a user (log out everywhere) in one transaction: a SessionEnded in each
+ * session's stream at the version read and one public SessionRevoked; the kernel's command loop
+ * retries the whole decision when a session moved meanwhile. Returns how many sessions ended.
+ */
+export async function endAllSessions(
+  deps: UserSessionsDeps,
+  input: EndAllInput,
+  meta?: Partial<MessageMeta>,
+): Promise<number> {
+  const userId = input.recipient.userId;
+  const result = await handleCommand({
+    store: deps.store,
+    decider: announcements,
+    streamId: userSessionsStream(userId),
+    command: 'EndAllSessions',
+    meta,
+    retries: 4,
+    prepare: async () => planSessionEndings(await loadUserSessions(deps, userId), input),
+    context: (planned) => planned,
+    alsoAppend: ({ prepared }) => prepared.ends,
+  });
+  return result.prepared.ends.length;
+}
+
+/** A UUID (version 8, RFC 9562 "custom") derived from a trigger's id, for idempotent announcements. */
+export const derivedEventId = (causationId: string): string => {
   const hex = createHash('sha256').update(`sessions-revoked:${causationId}`).digest('hex');
   const variant = ((Number.parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 };
-
-/**
- * Ends every live session of a user in one transaction: a SessionEnded in each session's stream
- * (with the version read, so a concurrent refresh makes us retry) and one public SessionRevoked
- * with sessionId null. Returns how many sessions ended; announces nothing when none was live.
- */
-export async function revokeAllSessions(deps: RevokeAllDeps, input: RevokeAllInput): Promise<number> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await revokeOnce(deps, input);
-    } catch (error) {
-      // A replayed trigger: its announcement (and so its work) is already committed.
-      if (error instanceof ConflictError && error.details?.reason === 'duplicate_event') return 0;
-      if (!(error instanceof ConcurrencyError) || attempt >= 4) throw error;
-    }
-  }
-}
-
-async function revokeOnce(deps: RevokeAllDeps, input: RevokeAllInput): Promise<number> {
-  const { recipient, reason, now } = input;
-  const rows = await deps.prisma.session.findMany({
-    where: { userId: recipient.userId },
-    select: { id: true },
-  });
-  const ctx = { now, refreshTokenTtlSeconds: 0, recipient };
-  const plans: Array<{ streamId: string; version: number; events: SessionEvent[] }> = [];
-  for (const { id } of rows) {
-    const streamId = sessionStream(id);
-    const stored = await deps.store.readStream(streamId);
-    const state = fold(
-      sessionDecider,
-      stored.map((e) => ({ type: e.type, data: e.data }) as SessionEvent),
-    );
-    const command = {
-      type: 'EndAsPartOfAll' as const,
-      data: { reason, openedBefore: input.openedBefore ?? null },
-    };
-    const events = sessionDecider.decide(command, state, ctx);
-    if (events.length > 0) plans.push({ streamId, version: stored.at(-1)?.streamPosition ?? 0, events });
-  }
-  if (plans.length === 0) return 0;
-  const announcement = {
-    ...(input.causationId ? { id: derivedEventId(input.causationId) } : {}),
-    type: 'SessionRevoked',
-    data: { ...recipient, sessionId: null, reason, revokedAt: now.toISOString() },
-  };
-  const client = await deps.pool.connect();
-  try {
-    await client.query('BEGIN');
-    // The announcement first: a duplicate id (replayed trigger) fails before any session is touched.
-    await deps.store.appendWith(client, userSessionsStream(recipient.userId), [announcement], {
-      expectedVersion: 'any',
-    });
-    for (const plan of plans) {
-      await deps.store.appendWith(client, plan.streamId, plan.events, { expectedVersion: plan.version });
-    }
-    await client.query('COMMIT');
-    return plans.length;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
-}

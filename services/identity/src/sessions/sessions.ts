@@ -6,20 +6,18 @@ import {
   type SessionView,
   UnauthorizedError,
 } from '@ledgerline/contracts';
-import type { PostgresEventStore } from '@ledgerline/eventsourcing';
+import { handleCommand, type PostgresEventStore } from '@ledgerline/eventsourcing';
 import { uuidv7 } from '@ledgerline/platform';
-import type pg from 'pg';
 import { findLoginAccountById, type LoginAccount } from '../accounts/loginAccounts.js';
-import type { ReadModels } from '../infrastructure/readModels.js';
+import type { ReadModels } from '../service.js';
+import { assertCallerWaiting } from '../shared/deadline.js';
 import type { SigningKeys } from '../signingKeys/signingKeys.js';
 import { INVALID_REFRESH, type SessionCommand, type SessionContext, sessionDecider } from './decide.js';
 import { issueRefreshToken, parseRefreshToken } from './refreshTokens.js';
-import { revokeAllSessions } from './revokeAll.js';
+import { endAllSessions } from './revokeAll.js';
 import { type Recipient, type Session, type SessionEvent, sessionStream } from './session.js';
-import { runStreamCommand } from './streamCommand.js';
 
 export interface SessionsDeps {
-  pool: pg.Pool;
   store: PostgresEventStore;
   prisma: ReadModels;
   signingKeys: SigningKeys;
@@ -61,6 +59,8 @@ export class Sessions {
       },
     };
     const events = sessionDecider.decide(command, sessionDecider.initialState(), this.context(account, now));
+    // After a password check under load: a session nobody will receive the tokens of is not opened.
+    assertCallerWaiting();
     await this.deps.store.append(sessionStream(sessionId), events, { expectedVersion: 'no_stream', meta });
     const opened = events.find((e) => e.type === 'SessionOpened');
     if (!opened) throw new Error('OpenSession decided no SessionOpened');
@@ -125,10 +125,10 @@ export class Sessions {
   }
 
   /** Ends every session of the user; the count of sessions that were live. */
-  async logoutAll(userId: string, now = new Date()): Promise<number> {
+  async logoutAll(userId: string, now = new Date(), meta?: Meta): Promise<number> {
     const account = await findLoginAccountById(this.deps.prisma, userId);
     if (!account) return 0;
-    return revokeAllSessions(this.deps, { recipient: recipientOf(account), reason: 'logout_all', now });
+    return endAllSessions(this.deps, { recipient: recipientOf(account), reason: 'logout_all', now }, meta);
   }
 
   /** The user's live sessions, newest first, the caller's own one flagged `current`. */
@@ -180,11 +180,13 @@ export class Sessions {
     now: Date,
     meta: Meta,
   ): Promise<{ events: SessionEvent[]; state: Session; account: LoginAccount }> {
-    const { events, state, extra } = await runStreamCommand({
+    const { events, state, prepared } = await handleCommand({
       store: this.deps.store,
       decider: sessionDecider,
       streamId: sessionStream(sessionId),
+      command,
       meta,
+      retries: 2,
       prepare: async (current: Session) => {
         if (current.status === 'none') {
           // By id (a user naming one of "their" sessions): not found; by token: an invalid token.
@@ -193,9 +195,10 @@ export class Sessions {
         }
         const account = await findLoginAccountById(this.deps.prisma, current.userId);
         if (account?.status !== 'active') throw new UnauthorizedError(INVALID_REFRESH);
-        return { command, context: this.context(account, now), extra: account };
+        return account;
       },
+      context: (account) => this.context(account, now),
     });
-    return { events, state, account: extra };
+    return { events, state, account: prepared };
   }
 }

@@ -23,8 +23,8 @@ const claims = {
 };
 const newInstance = () =>
   new SigningKeys({
-    store: h.infra.store,
-    keyEncryptionKey: h.infra.config.KEY_ENCRYPTION_KEY,
+    store: h.ctx.store,
+    keyEncryptionKey: h.ctx.config.KEY_ENCRYPTION_KEY,
     tokens: { issuer: 'iss', audience: 'aud', ttlSeconds: 900 },
     cacheSeconds: 0,
   });
@@ -36,7 +36,7 @@ const verify = async (token: string, keys: SigningKeys, now: Date) => {
 describe('signing keys', () => {
   it('bootstrap is idempotent, also when instances start at once', async () => {
     await Promise.all([newInstance().bootstrap(), newInstance().bootstrap(), newInstance().bootstrap()]);
-    const events = await h.infra.store.readStream(KEY_RING_STREAM);
+    const events = await h.ctx.store.readStream(KEY_RING_STREAM);
     expect(events.map((e) => e.type)).toEqual(['SigningKeyActivated']);
     expect(JSON.stringify(events[0]?.data)).not.toMatch(/PRIVATE|"d":/);
   });

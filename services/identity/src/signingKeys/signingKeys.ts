@@ -77,9 +77,16 @@ export class SigningKeys {
     return { kid: key.kid };
   }
 
-  /** Every key that can verify a token that has not expired yet. */
+  /**
+   * Every key that can verify a token that has not expired yet. A fresh service creates its first
+   * key here or at the first sign-in, whichever comes first, so the JWKS never comes out empty.
+   */
   async jwks(now = new Date()): Promise<{ keys: PublicJwk[] }> {
-    const ring = await this.load();
+    let ring = await this.load();
+    if (!activeKey(ring)) {
+      await this.bootstrap(now);
+      ring = await this.load();
+    }
     const keys = verifyingKeys(ring, now, this.overlapSeconds).map(
       ({ kid, x }): PublicJwk => ({ kty: 'OKP', crv: 'Ed25519', x, kid, alg: 'EdDSA', use: 'sig' }),
     );

@@ -1,17 +1,80 @@
 import { type MessageMeta, unseal } from '@ledgerline/contracts';
-import { migrateService } from '@ledgerline/eventsourcing';
+import { inlineProjections, migrateService, PostgresEventStore, schemasOf } from '@ledgerline/eventsourcing';
+import { createLogger } from '@ledgerline/platform';
+import { prismaReadModels } from '@ledgerline/platform/prisma';
 import { dropServiceSchemas, infrastructure, testPool, uniqueServiceName } from '@ledgerline/testing';
 import type pg from 'pg';
 import { accountStreamId } from '../accounts/account.js';
 import { type AccountsDeps, accountsDeps } from '../accounts/accountsDeps.js';
 import { loadIdentityConfig } from '../config.js';
-import { createInfrastructure, type IdentityInfrastructure } from '../infrastructure/infrastructure.js';
-import { migrationsDir } from '../infrastructure/paths.js';
-import { inlineProjections } from '../projections.js';
+import { PrismaClient } from '../generated/prisma/client.js';
+import identity, { type IdentityContext } from '../service.js';
+
+/**
+ * Identity's service context over a migrated, unique schema, built the way the runtime builds it
+ * (the definition's resources and inline projections) but without the NATS transport: handlers'
+ * subjects are fixed, so use-case tests call the use cases directly.
+ */
+export interface IdentityTestContext {
+  ctx: IdentityContext;
+  close(): Promise<void>;
+}
+
+export async function identityTestContext(prefix: string): Promise<IdentityTestContext> {
+  const schema = uniqueServiceName(prefix);
+  const { databaseUrl, redisUrl } = await infrastructure();
+  const pool: pg.Pool = await testPool();
+  // Cheap argon2 parameters: the tests exercise flows, not hashing cost.
+  const config = loadIdentityConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    SERVICE_SCHEMA: schema,
+    ARGON2_MEMORY_KIB: '8192',
+    ARGON2_TIME_COST: '1',
+  });
+  await migrateService(pool, schema, identity.readModelMigrationsDir);
+  const inline = identity.features.flatMap((f) => f.projections?.inline ?? []);
+  const store = new PostgresEventStore({
+    pool,
+    service: schema,
+    appendHooks: [inlineProjections(schema, inline)],
+  });
+  const readModels = prismaReadModels(PrismaClient)(pool, schemasOf(schema).readModel);
+  const logger = createLogger({ service: 'identity', level: 'silent' });
+  const resourceCtx = { service: 'identity', schema, config, logger };
+  const definitions = identity.resources!;
+  const resources = {
+    redis: await definitions.redis.create(resourceCtx),
+    passwords: await definitions.passwords.create(resourceCtx),
+    afterReply: await definitions.afterReply.create(resourceCtx),
+  };
+  const ctx: IdentityContext = {
+    ...resourceCtx,
+    pool,
+    store,
+    readModels,
+    resources,
+    get nats(): never {
+      throw new Error('use-case tests have no NATS connection');
+    },
+  };
+  return {
+    ctx,
+    async close() {
+      await definitions.afterReply.close?.(resources.afterReply);
+      await definitions.redis.close?.(resources.redis);
+      await store.close();
+      await readModels.$disconnect();
+      await dropServiceSchemas(pool, schema);
+      await pool.end();
+    },
+  };
+}
 
 /** A migrated, unique identity schema with the accounts use cases over it and a movable clock. */
 export interface AccountsHarness {
-  infra: IdentityInfrastructure;
+  ctx: IdentityContext;
   deps: AccountsDeps;
   /** Sets the time the next decisions are made at. */
   setNow(iso: string | Date): void;
@@ -32,37 +95,22 @@ export const metaFor = (actor: MessageMeta['actor']): MessageMeta => ({
 });
 
 export async function accountsHarness(prefix: string): Promise<AccountsHarness> {
-  const service = uniqueServiceName(prefix);
-  const { databaseUrl } = await infrastructure();
-  const pool: pg.Pool = await testPool();
-  // Cheap argon2 parameters: the tests exercise flows, not hashing cost.
-  const config = loadIdentityConfig({
-    NODE_ENV: 'test',
-    DATABASE_URL: databaseUrl,
-    IDENTITY_SCHEMA_SERVICE: service,
-    ARGON2_MEMORY_KIB: '8192',
-    ARGON2_TIME_COST: '1',
-  });
-  await migrateService(pool, service, migrationsDir());
-  const infra = createInfrastructure(config, { projections: inlineProjections, pool });
+  const test = await identityTestContext(prefix);
+  const { ctx } = test;
   let now: Date | undefined;
-  const deps = accountsDeps(infra, () => now ?? new Date());
+  const deps = accountsDeps(ctx, () => now ?? new Date());
   return {
-    infra,
+    ctx,
     deps,
     setNow: (iso) => {
       now = new Date(iso);
     },
     async sealedTokenOf(userId, type) {
-      const events = await infra.store.readStream(accountStreamId(userId));
+      const events = await ctx.store.readStream(accountStreamId(userId));
       const event = events.filter((e) => e.type === type).at(-1);
       if (!event) throw new Error(`no ${type} on ${userId}`);
-      return unseal(config.MESSAGE_SEAL_KEY, (event.data as { sealedToken: string }).sealedToken, type);
+      return unseal(ctx.config.MESSAGE_SEAL_KEY, (event.data as { sealedToken: string }).sealedToken, type);
     },
-    async close() {
-      await infra.close();
-      await dropServiceSchemas(pool, service);
-      await pool.end();
-    },
+    close: () => test.close(),
   };
 }

@@ -1,13 +1,15 @@
 import { IllegalStateError } from '@ledgerline/contracts';
 import type { Decider } from '@ledgerline/eventsourcing';
 import type { TemplateName } from '../templates/template.js';
-import { type Delivery, type DeliveryEvent, evolve, initialState } from './delivery.js';
+import { claimRemainingMs, type Delivery, type DeliveryEvent, evolve, initialState } from './delivery.js';
 
 export type DeliveryCommand =
   | {
       type: 'RequestDelivery';
       data: { messageId: string; sourceType: string; template: TemplateName; to: string };
     }
+  /** Takes the next attempt for `leaseMs`; refused while another worker's claim runs. */
+  | { type: 'ClaimAttempt'; data: { leaseMs: number } }
   | { type: 'RecordSent'; data: { smtpMessageId: string } }
   /** `permanent`: retrying cannot help (a 5xx reply, a token that cannot be opened). */
   | { type: 'RecordFailure'; data: { error: string; permanent: boolean } };
@@ -42,6 +44,15 @@ export const decide = (command: DeliveryCommand, state: Delivery, ctx: DeliveryC
       // A redelivered source message finds its stream and records nothing new.
       if (state.status !== 'none') return [];
       return [{ type: 'DeliveryRequested', data: { ...command.data, requestedAt: at } }];
+    case 'ClaimAttempt': {
+      const current = pending(state, 'claim an attempt');
+      if (claimRemainingMs(current, ctx.now) > 0)
+        throw new IllegalStateError('cannot claim an attempt: another worker holds the delivery');
+      const claimedUntil = new Date(ctx.now.getTime() + command.data.leaseMs).toISOString();
+      return [
+        { type: 'DeliveryClaimed', data: { attempt: current.attempts + 1, claimedUntil, claimedAt: at } },
+      ];
+    }
     case 'RecordSent': {
       const current = pending(state, 'record a send');
       const attempt = current.attempts + 1;

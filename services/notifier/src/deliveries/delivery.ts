@@ -16,6 +16,15 @@ export type DeliveryEvent =
         requestedAt: string;
       };
     }
+  | {
+      type: 'DeliveryClaimed';
+      /**
+       * One worker took attempt `attempt` and holds it until `claimedUntil`: it commits this, then
+       * talks SMTP with no transaction open, then records the outcome. Another worker that sees an
+       * unexpired claim waits; an expired one (the claimant died) may be claimed again.
+       */
+      data: { attempt: number; claimedUntil: string; claimedAt: string };
+    }
   | { type: 'DeliverySent'; data: { attempt: number; smtpMessageId: string; sentAt: string } }
   | { type: 'DeliveryFailed'; data: { attempt: number; error: string; permanent: boolean; failedAt: string } }
   | {
@@ -38,7 +47,7 @@ interface Requested {
 /** One e-mail's lifecycle; `sent` and `deadLettered` are final. */
 export type Delivery =
   | { status: 'none' }
-  | ({ status: 'pending'; lastError?: string } & Requested)
+  | ({ status: 'pending'; lastError?: string; claimedUntil?: string } & Requested)
   | ({ status: 'sent'; smtpMessageId: string } & Requested)
   | ({ status: 'deadLettered'; reason: string } & Requested);
 
@@ -51,22 +60,29 @@ export const evolve = (state: Delivery, event: DeliveryEvent): Delivery => {
       const { messageId, template, to } = event.data;
       return { status: 'pending', messageId, template, to, attempts: 0 };
     }
-    case 'DeliverySent':
+    case 'DeliveryClaimed':
       if (state.status !== 'pending') return state;
+      return { ...state, claimedUntil: event.data.claimedUntil };
+    case 'DeliverySent': {
+      if (state.status !== 'pending') return state;
+      const { claimedUntil: _claim, ...rest } = state;
       return {
-        ...state,
+        ...rest,
         status: 'sent',
         attempts: event.data.attempt,
         smtpMessageId: event.data.smtpMessageId,
       };
-    case 'DeliveryFailed':
+    }
+    case 'DeliveryFailed': {
       if (state.status !== 'pending') return state;
-      return { ...state, attempts: event.data.attempt, lastError: event.data.error };
+      const { claimedUntil: _claim, ...rest } = state;
+      return { ...rest, attempts: event.data.attempt, lastError: event.data.error };
+    }
     case 'DeliveryRetryScheduled':
       return state;
     case 'DeliveryDeadLettered': {
       if (state.status !== 'pending') return state;
-      const { lastError: _lastError, ...requested } = state;
+      const { lastError: _lastError, claimedUntil: _claim, ...requested } = state;
       return { ...requested, status: 'deadLettered', reason: event.data.reason };
     }
     default: {
@@ -78,3 +94,9 @@ export const evolve = (state: Delivery, event: DeliveryEvent): Delivery => {
 
 /** True when a (re)delivered source message may still lead to an SMTP attempt. */
 export const isOpen = (state: Delivery): boolean => state.status === 'none' || state.status === 'pending';
+
+/** Milliseconds until another worker's claim on the delivery expires (0: free to claim). */
+export const claimRemainingMs = (state: Delivery, now: Date): number => {
+  if (state.status !== 'pending' || state.claimedUntil === undefined) return 0;
+  return Math.max(0, Date.parse(state.claimedUntil) - now.getTime());
+};

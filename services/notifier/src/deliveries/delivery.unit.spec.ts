@@ -2,7 +2,7 @@ import { IllegalStateError } from '@ledgerline/contracts';
 import { deciderSpec, fold } from '@ledgerline/eventsourcing';
 import { describe, expect, it } from 'vitest';
 import { type DeliveryCommand, type DeliveryContext, deliveryDecider, retryBackoffMs } from './decide.js';
-import { type DeliveryEvent, deliveryStreamId, isOpen } from './delivery.js';
+import { claimRemainingMs, type DeliveryEvent, deliveryStreamId, isOpen } from './delivery.js';
 
 const now = new Date('2026-11-23T10:00:00.000Z');
 const at = now.toISOString();
@@ -77,6 +77,28 @@ describe('delivery decider', () => {
     given([requested, failed(1), retry(2, 1_000)])
       .when(send)
       .then([sent(2)]);
+  });
+
+  it('claims an attempt for a lease; another claim waits until the lease ran out', () => {
+    const claim: DeliveryCommand = { type: 'ClaimAttempt', data: { leaseMs: 15_000 } };
+    const claimed: DeliveryEvent = {
+      type: 'DeliveryClaimed',
+      data: { attempt: 1, claimedUntil: '2026-11-23T10:00:15.000Z', claimedAt: at },
+    };
+    given([requested]).when(claim).then([claimed]);
+    given([requested, claimed]).when(claim).thenThrows(IllegalStateError, 'another worker');
+    const state = fold(deliveryDecider, [requested, claimed]);
+    expect(claimRemainingMs(state, now)).toBe(15_000);
+    expect(claimRemainingMs(state, new Date('2026-11-23T10:00:16.000Z'))).toBe(0);
+    // An outcome ends the claim: the retry after a failure is claimed at once, as attempt 2.
+    const afterFailure = fold(deliveryDecider, [requested, claimed, failed(1), retry(2, 1_000)]);
+    expect(claimRemainingMs(afterFailure, now)).toBe(0);
+    given([requested, claimed, failed(1), retry(2, 1_000)])
+      .when(claim)
+      .then([{ ...claimed, data: { ...claimed.data, attempt: 2 } }]);
+    given([requested, claimed, sent(1)])
+      .when(claim)
+      .thenThrows(IllegalStateError, 'already sent');
   });
 
   it('caps the backoff', () => {

@@ -61,7 +61,7 @@ beforeAll(async () => {
     NATS_URL: infra.natsUrl,
     SMTP_URL: capture.url,
     PUBLIC_URL: 'https://app.example.com',
-    NOTIFIER_SCHEMA_SERVICE: service,
+    SERVICE_SCHEMA: service,
     CONSUMER_DURABLE: service,
     CONSUMER_DELIVER_POLICY: 'new',
     DELIVERY_MAX_ATTEMPTS: '3',
@@ -115,7 +115,9 @@ describe('delivery consumer', () => {
     expect(mail?.html).toContain(`href="${link}"`);
     expect(mail?.messageId).toBe(`<${deliveryStreamId(event.id, 'verifyEmail')}@ledgerline.local>`);
     const streamId = deliveryStreamId(event.id, 'verifyEmail');
-    await expect.poll(() => streamTypes(streamId)).toEqual(['DeliveryRequested', 'DeliverySent']);
+    await expect
+      .poll(() => streamTypes(streamId))
+      .toEqual(['DeliveryRequested', 'DeliveryClaimed', 'DeliverySent']);
     const stored = JSON.stringify(await store.readStream(streamId));
     expect(stored).toContain(to);
     expect(stored).not.toContain(token);
@@ -169,6 +171,7 @@ describe('delivery consumer', () => {
     expect(mailsTo(to)).toHaveLength(1);
     expect(await streamTypes(deliveryStreamId(event.id, 'passwordChanged'))).toEqual([
       'DeliveryRequested',
+      'DeliveryClaimed',
       'DeliverySent',
     ]);
   });
@@ -184,10 +187,13 @@ describe('delivery consumer', () => {
     expect((await deadLetter(event.id))?.error).toMatch(/451|try later/);
     expect(await streamTypes(deliveryStreamId(event.id, 'mfaEnabled'))).toEqual([
       'DeliveryRequested',
+      'DeliveryClaimed',
       'DeliveryFailed',
       'DeliveryRetryScheduled',
+      'DeliveryClaimed',
       'DeliveryFailed',
       'DeliveryRetryScheduled',
+      'DeliveryClaimed',
       'DeliveryFailed',
       'DeliveryDeadLettered',
     ]);
@@ -205,6 +211,7 @@ describe('delivery consumer', () => {
     expect(capture.rejections(to)).toBe(1);
     expect(await streamTypes(deliveryStreamId(event.id, 'mfaDisabled'))).toEqual([
       'DeliveryRequested',
+      'DeliveryClaimed',
       'DeliveryFailed',
       'DeliveryDeadLettered',
     ]);

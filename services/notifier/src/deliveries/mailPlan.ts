@@ -1,4 +1,5 @@
 import {
+  duplicateSignUpAttemptedEvent,
   type EventDataOf,
   type EventEnvelope,
   emailVerificationRequestedEvent,
@@ -6,24 +7,55 @@ import {
   mfaEnabledEvent,
   passwordChangedEvent,
   passwordResetRequestedEvent,
+  paymentFailedEvent,
+  paymentRecoveredEvent,
   sessionRevokedEvent,
   signInCodeRequestedEvent,
+  subscriptionCancelScheduledEvent,
+  trialEndingEvent,
   unseal,
 } from '@ledgerline/contracts';
 import type { TemplateDataMap, TemplateName } from '../templates/template.js';
 
-const templateByType: Readonly<Record<string, TemplateName>> = {
-  [emailVerificationRequestedEvent.type]: 'verifyEmail',
-  [signInCodeRequestedEvent.type]: 'signInCode',
-  [passwordResetRequestedEvent.type]: 'resetPassword',
-  [passwordChangedEvent.type]: 'passwordChanged',
-  [mfaEnabledEvent.type]: 'mfaEnabled',
-  [mfaDisabledEvent.type]: 'mfaDisabled',
-  [sessionRevokedEvent.type]: 'sessionsRevoked',
-};
+// Identity's account mails and billing's dunning mails, by the event that calls for them.
+const mailed = [
+  [emailVerificationRequestedEvent, 'verifyEmail'],
+  [signInCodeRequestedEvent, 'signInCode'],
+  [passwordResetRequestedEvent, 'resetPassword'],
+  [passwordChangedEvent, 'passwordChanged'],
+  [mfaEnabledEvent, 'mfaEnabled'],
+  [mfaDisabledEvent, 'mfaDisabled'],
+  [sessionRevokedEvent, 'sessionsRevoked'],
+  [duplicateSignUpAttemptedEvent, 'duplicateSignUp'],
+  [paymentFailedEvent, 'paymentFailed'],
+  [paymentRecoveredEvent, 'paymentRecovered'],
+  [trialEndingEvent, 'trialEnding'],
+  [subscriptionCancelScheduledEvent, 'subscriptionCancelScheduled'],
+] as const satisfies readonly (readonly [{ type: string; subject: string }, TemplateName])[];
 
-/** The identity events the notifier e-mails about (others on `evt.identity.>` are skipped). */
+const templateByType: Readonly<Record<string, TemplateName>> = Object.fromEntries(
+  mailed.map(([event, template]) => [event.type, template]),
+);
+
+/** The event types the notifier e-mails about. */
 export const mailedEventTypes: readonly string[] = Object.keys(templateByType);
+
+/** The subjects of those events on JetStream `EVENTS` (others the consumer sees are skipped). */
+export const mailedSubjects: readonly string[] = mailed.map(([event]) => event.subject);
+
+/** An amount in minor units as the recipient reads it (`€12.00`, `¥1,200`): digits per currency. */
+export function moneyLabel(minorUnits: number, currency: string, locale: string): string {
+  const format = (loc: string) =>
+    new Intl.NumberFormat(loc, { style: 'currency', currency: currency.toUpperCase() });
+  let formatter: Intl.NumberFormat;
+  try {
+    formatter = format(locale);
+  } catch {
+    formatter = format('en');
+  }
+  const digits = formatter.resolvedOptions().maximumFractionDigits ?? 2;
+  return formatter.format(minorUnits / 10 ** digits);
+}
 
 /** One e-mail to send for a source event: which template, to whom, with what data. */
 export interface MailPlan<Name extends TemplateName = TemplateName> {
@@ -99,6 +131,36 @@ export function planMail(event: EventEnvelope, options: PlanOptions): MailPlan |
       const d = event.data as EventDataOf<typeof sessionRevokedEvent>;
       if (targetOf(event) === null) return null;
       return plan('sessionsRevoked', d, { displayName: d.displayName, at: d.revokedAt, reason: d.reason });
+    }
+    case duplicateSignUpAttemptedEvent.type: {
+      const d = event.data as EventDataOf<typeof duplicateSignUpAttemptedEvent>;
+      return plan('duplicateSignUp', d, { displayName: d.displayName, at: d.attemptedAt });
+    }
+    case paymentFailedEvent.type: {
+      const d = event.data as EventDataOf<typeof paymentFailedEvent>;
+      return plan('paymentFailed', d, {
+        displayName: d.displayName,
+        amountLabel: moneyLabel(d.amountDue, d.currency, d.locale),
+        portalUrl: d.portalUrl,
+        graceUntil: d.graceUntil,
+      });
+    }
+    case paymentRecoveredEvent.type: {
+      const d = event.data as EventDataOf<typeof paymentRecoveredEvent>;
+      const amountLabel = moneyLabel(d.amountPaid, d.currency, d.locale);
+      return plan('paymentRecovered', d, { displayName: d.displayName, amountLabel });
+    }
+    case trialEndingEvent.type: {
+      const d = event.data as EventDataOf<typeof trialEndingEvent>;
+      return plan('trialEnding', d, {
+        displayName: d.displayName,
+        planName: d.planName,
+        trialEnd: d.trialEnd,
+      });
+    }
+    case subscriptionCancelScheduledEvent.type: {
+      const d = event.data as EventDataOf<typeof subscriptionCancelScheduledEvent>;
+      return plan('subscriptionCancelScheduled', d, { displayName: d.displayName, endsAt: d.endsAt });
     }
     default:
       return null;

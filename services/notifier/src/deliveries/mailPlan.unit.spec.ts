@@ -1,13 +1,18 @@
 import {
+  duplicateSignUpAttemptedEvent,
   type EventEnvelope,
   emailVerificationRequestedEvent,
+  paymentFailedEvent,
+  paymentRecoveredEvent,
   seal,
   sessionRevokedEvent,
   signInCodeRequestedEvent,
+  subscriptionCancelScheduledEvent,
+  trialEndingEvent,
   ValidationError,
 } from '@ledgerline/contracts';
 import { describe, expect, it } from 'vitest';
-import { planMail } from './mailPlan.js';
+import { mailedSubjects, moneyLabel, planMail } from './mailPlan.js';
 
 const key = 'a'.repeat(64);
 const options = { sealKey: key, publicUrl: 'https://app.example.com/base/' };
@@ -74,7 +79,83 @@ describe('planMail', () => {
     expect(planMail(envelope(sessionRevokedEvent.type, one), options)).toBeNull();
   });
 
+  it('tells the owner of an address that someone tried to sign up with it', () => {
+    const at = '2026-11-23T10:30:00.000Z';
+    expect(
+      planMail(envelope(duplicateSignUpAttemptedEvent.type, { ...recipient, attemptedAt: at }), options),
+    ).toEqual({
+      template: 'duplicateSignUp',
+      to: recipient.email,
+      locale: 'en',
+      data: { displayName: 'Ada', at },
+    });
+  });
+
   it('ignores events it does not mail about', () => {
     expect(planMail(envelope('EmailVerified', {}), options)).toBeNull();
+  });
+});
+
+describe('billing mails', () => {
+  it('plans the dunning mail with the amount in the currency and the portal link', () => {
+    const plan = planMail(
+      envelope(paymentFailedEvent.type, {
+        ...recipient,
+        invoiceId: 'in_1',
+        amountDue: 1900,
+        currency: 'eur',
+        attemptCount: 1,
+        portalUrl: 'https://billing.example/p/1',
+        graceUntil: '2026-12-01T00:00:00.000Z',
+        failedAt: expiresAt,
+      }),
+      options,
+    );
+    expect(plan).toEqual({
+      template: 'paymentFailed',
+      to: 'ada@example.com',
+      locale: 'en',
+      data: {
+        displayName: 'Ada',
+        amountLabel: '€19.00',
+        portalUrl: 'https://billing.example/p/1',
+        graceUntil: '2026-12-01T00:00:00.000Z',
+      },
+    });
+  });
+
+  it('plans "payment received", trial reminders and cancellation notices', () => {
+    const recovered = planMail(
+      envelope(paymentRecoveredEvent.type, {
+        ...recipient,
+        invoiceId: 'in_1',
+        amountPaid: 1200,
+        currency: 'jpy',
+        paidAt: expiresAt,
+      }),
+      options,
+    );
+    expect(recovered).toMatchObject({ template: 'paymentRecovered', data: { amountLabel: '¥1,200' } });
+    const trial = planMail(
+      envelope(trialEndingEvent.type, { ...recipient, planId: 'pro', planName: 'Pro', trialEnd: expiresAt }),
+      options,
+    );
+    expect(trial).toMatchObject({ template: 'trialEnding', data: { planName: 'Pro', trialEnd: expiresAt } });
+    const ending = planMail(
+      envelope(subscriptionCancelScheduledEvent.type, {
+        ...recipient,
+        planId: 'pro',
+        endsAt: null,
+        reason: 'deactivated',
+      }),
+      options,
+    );
+    expect(ending).toMatchObject({ template: 'subscriptionCancelScheduled', data: { endsAt: null } });
+  });
+
+  it('subscribes to the subjects of every mailed event, billing included', () => {
+    expect(mailedSubjects).toContain('evt.billing.PaymentFailed');
+    expect(mailedSubjects).toContain('evt.identity.EmailVerificationRequested');
+    expect(moneyLabel(5, 'usd', 'not a locale!')).toBe('$0.05');
   });
 });

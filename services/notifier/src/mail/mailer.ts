@@ -1,3 +1,4 @@
+import { withClientSpan } from '@ledgerline/platform';
 import nodemailer from 'nodemailer';
 
 /** One e-mail ready to go: the rendered parts and a Message-ID that is stable across retries. */
@@ -22,12 +23,27 @@ export interface MailerOptions {
   smtpUrl: string;
   from: string;
   timeoutMs: number;
+  /**
+   * SMTP connections kept open and reused (nodemailer's pooled transport); at most this many
+   * conversations run at once, so it bounds concurrent sends (default 1).
+   */
+  maxConnections?: number;
 }
 
 /** A nodemailer SMTP transport from `SMTP_URL` (credentials and TLS options may ride in the URL). */
 export function createMailer(options: MailerOptions): Mailer {
+  const server = new URL(options.smtpUrl);
+  const spanAttributes = {
+    'server.address': server.hostname,
+    'server.port': Number(server.port) || (server.protocol === 'smtps:' ? 465 : 587),
+  };
   const transport = nodemailer.createTransport({
     url: options.smtpUrl,
+    // One connection per concurrent send, kept open between messages: a new TCP (and TLS)
+    // handshake plus greeting per e-mail was most of the cost of a send.
+    pool: true,
+    maxConnections: Math.max(1, options.maxConnections ?? 1),
+    maxMessages: 1_000,
     connectionTimeout: options.timeoutMs,
     greetingTimeout: options.timeoutMs,
     socketTimeout: options.timeoutMs,
@@ -36,9 +52,16 @@ export function createMailer(options: MailerOptions): Mailer {
     debug: false,
   });
   return {
-    async send(mail) {
-      const info = await transport.sendMail({ from: options.from, ...mail });
-      return { messageId: info.messageId };
+    send(mail) {
+      return withClientSpan(
+        'smtp send',
+        async (span) => {
+          const info = await transport.sendMail({ from: options.from, ...mail });
+          span.setAttribute('smtp.response', String(info.response ?? '').slice(0, 200));
+          return { messageId: info.messageId };
+        },
+        { ...spanAttributes, 'smtp.message_id': mail.messageId },
+      );
     },
     async verify() {
       await transport.verify();

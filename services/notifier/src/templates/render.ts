@@ -1,7 +1,14 @@
 import { Eta, type TemplateFunction } from 'eta';
+import {
+  paymentFailed,
+  paymentRecovered,
+  subscriptionCancelScheduled,
+  trialEnding,
+} from './billingNotices.js';
 import { footers, htmlLayout } from './layout.js';
 import { resetPassword } from './resetPassword.js';
 import {
+  duplicateSignUp,
   mfaDisabled,
   mfaEnabled,
   passwordChanged,
@@ -35,6 +42,11 @@ const templates: { [Name in TemplateName]: LocalizedTemplate<Name> } = {
   mfaEnabled,
   mfaDisabled,
   sessionsRevoked,
+  duplicateSignUp,
+  paymentFailed,
+  paymentRecovered,
+  trialEnding,
+  subscriptionCancelScheduled,
 };
 
 /** Every template name, for callers that enumerate (tests, docs). */
@@ -70,7 +82,18 @@ function pick<Name extends TemplateName>(
   return { template: localized.en, locale: 'en' };
 }
 
+// Building an Intl.DateTimeFormat costs more than rendering a whole e-mail: one per locale.
+const helpersByLocale = new Map<string, TemplateHelpers>();
 function helpersFor(locale: string): TemplateHelpers {
+  let helpers = helpersByLocale.get(locale);
+  if (!helpers) {
+    helpers = buildHelpers(locale);
+    helpersByLocale.set(locale, helpers);
+  }
+  return helpers;
+}
+
+function buildHelpers(locale: string): TemplateHelpers {
   let format: Intl.DateTimeFormat;
   try {
     format = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' });

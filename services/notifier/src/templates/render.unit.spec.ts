@@ -18,6 +18,16 @@ const samples: { [Name in keyof TemplateDataMap]: TemplateDataMap[Name] } = {
   mfaEnabled: { displayName: 'Ada', at },
   mfaDisabled: { displayName: 'Ada', at },
   sessionsRevoked: { displayName: 'Ada', at, reason: 'refresh_token_reuse' },
+  duplicateSignUp: { displayName: 'Ada', at },
+  paymentFailed: {
+    displayName: 'Ada',
+    amountLabel: '€15.00',
+    portalUrl: 'https://billing.example/p/1',
+    graceUntil: at,
+  },
+  paymentRecovered: { displayName: 'Ada', amountLabel: '€15.00' },
+  trialEnding: { displayName: 'Ada', planName: 'Pro', trialEnd: at },
+  subscriptionCancelScheduled: { displayName: 'Ada', endsAt: at },
 };
 
 describe('render', () => {

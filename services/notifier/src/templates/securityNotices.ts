@@ -51,6 +51,26 @@ ${notYou}
   },
 };
 
+/**
+ * Sent on DuplicateSignUpAttempted: registering an address that has an account answers like a new
+ * registration (no enumeration), so the owner learns of it here, and how to get back in.
+ */
+export const duplicateSignUp: LocalizedTemplate<'duplicateSignUp'> = {
+  en: {
+    subject: () => 'Someone tried to sign up with your address',
+    html: `<p>Hello <%= it.displayName %>,</p>
+<p>On <%= it.date(it.at) %> someone tried to create a new Ledgerline account with this e-mail address, which already has one. No new account was created and nothing changed on yours.</p>
+<p>If it was you, sign in instead; if you forgot your password, use "Forgot password" on the sign-in page. If it was not you, you can ignore this e-mail.</p>`,
+    text: `Hello <%= it.displayName %>,
+
+On <%= it.date(it.at) %> someone tried to create a new Ledgerline account with this e-mail address,
+which already has one. No new account was created and nothing changed on yours.
+If it was you, sign in instead; if you forgot your password, use "Forgot password" on the sign-in page.
+If it was not you, you can ignore this e-mail.
+`,
+  },
+};
+
 /** Why every session ended, in words a user understands. */
 export const sessionsRevokedReasons: Record<SessionsRevokedReason, string> = {
   logout: 'you signed out',

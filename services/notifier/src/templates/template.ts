@@ -19,6 +19,11 @@ export interface TemplateDataMap {
   mfaEnabled: Common & { at: string };
   mfaDisabled: Common & { at: string };
   sessionsRevoked: Common & { at: string; reason: SessionsRevokedReason };
+  duplicateSignUp: Common & { at: string };
+  paymentFailed: Common & { amountLabel: string; portalUrl: string | null; graceUntil: string | null };
+  paymentRecovered: Common & { amountLabel: string };
+  trialEnding: Common & { planName: string; trialEnd: string };
+  subscriptionCancelScheduled: Common & { endsAt: string | null };
 }
 
 export type TemplateName = keyof TemplateDataMap;

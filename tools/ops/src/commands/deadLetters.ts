@@ -2,9 +2,12 @@ import {
   type DeadLetterSource,
   type DeadLetterStatus,
   getDeadLetter,
+  inlineProjections,
   listDeadLetters,
+  PostgresEventStore,
   resolveDeadLetter,
   retryProjectionDeadLetter,
+  retryReactorDeadLetter,
 } from '@ledgerline/eventsourcing';
 import { type Command, Option } from 'commander';
 import type { Pool } from 'pg';
@@ -25,7 +28,7 @@ interface DeadLetterOptions extends GlobalOptions {
   json?: boolean;
 }
 
-const KINDS = ['projection', 'consumer', 'relay', 'saga'] as const;
+const KINDS = ['projection', 'consumer', 'relay', 'saga', 'reactor'] as const;
 const STATUSES = ['parked', 'retried', 'discarded'] as const;
 
 /** `dead-letters list|show|retry|discard`: what projections, consumers, the relay and sagas parked. */
@@ -73,6 +76,14 @@ export function registerDeadLetters(program: Command): void {
     run(async (pool, options, id) => {
       const { letter, target } = await find(pool, options, id);
       if (letter.status !== 'parked') throw new CliError(`dead letter ${id} is already ${letter.status}`);
+      if (letter.sourceKind === 'reactor') {
+        const applied = await retryReactor(pool, target, id);
+        if (!applied) throw new CliError(`dead letter ${id} was resolved meanwhile; nothing applied`);
+        console.log(
+          `retried ${id}: reactor ${letter.sourceName} applied ${letter.messageType ?? 'the event'}`,
+        );
+        return;
+      }
       if (letter.sourceKind !== 'projection') throw unsupportedRetry(letter);
       const applied = await retryProjectionDeadLetter(
         pool,
@@ -121,6 +132,29 @@ async function find(pool: Pool, options: DeadLetterOptions, id: string) {
     if (letter) return { letter: { ...letter, service: target.name }, target: target as ServiceTarget };
   }
   throw new CliError(`no dead letter ${id}${options.service ? ` in ${options.service}` : ''}`);
+}
+
+// A reactor's effect appends through the store: with the service's inline projections, as in the service.
+async function retryReactor(pool: Pool, target: ServiceTarget, id: string): Promise<boolean> {
+  const manifest = target.manifest;
+  const asyncNames = new Set(manifest?.asyncProjections ?? []);
+  const inline = (manifest?.projections ?? []).filter((p) => !asyncNames.has(p.name));
+  const store = new PostgresEventStore({
+    pool,
+    service: target.name,
+    appendHooks: inline.length > 0 ? [inlineProjections(target.name, inline)] : [],
+  });
+  try {
+    return await retryReactorDeadLetter({
+      pool,
+      service: target.name,
+      store,
+      id,
+      reactors: manifest?.reactors ?? [],
+    });
+  } finally {
+    await store.close();
+  }
 }
 
 function unsupportedRetry(letter: ServiceDeadLetter): CliError {

@@ -38,7 +38,7 @@ describe('ledgerline migrate', () => {
     const result = await runCli(['migrate', '--service', name]);
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split('\n')).toEqual([
-      expect.stringMatching(/^ledgerline: unknown service .*known: identity, notifier/),
+      expect.stringMatching(/^ledgerline: unknown service .*known: .*identity, notifier/),
     ]);
     const { rows } = await pool.query(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [`${name}_es`]);
     expect(rows).toEqual([]);

@@ -1,8 +1,8 @@
 import { type MigrationReport, migrateService } from '@ledgerline/eventsourcing';
+import { knownService } from '@ledgerline/platform/discover';
 import type { Command } from 'commander';
 import type { GlobalOptions } from '../config.js';
 import { withPool } from '../db.js';
-import { KNOWN_SERVICES } from '../services/registry.js';
 import { selectServices } from '../services/resolveServices.js';
 
 interface MigrateOptions extends GlobalOptions {
@@ -32,7 +32,7 @@ export function registerMigrate(program: Command): void {
     });
 }
 
-const isDatabaseless = (name: string) => KNOWN_SERVICES.some((s) => s.name === name && !s.database);
+const isDatabaseless = (name: string) => knownService(name)?.database === false;
 
 /** One block per service: what was applied into each schema, or that it was up to date. */
 export function describeMigration(service: string, reports: MigrationReport[]): string {

@@ -35,8 +35,8 @@ export function registerUsers(program: Command): void {
 }
 
 async function bootstrapAdmin(options: CreateAdminOptions, password: string) {
-  // The platform pulls in NestJS and OpenTelemetry: load it only for the command that uses NATS.
-  const { closeNats, connectNats, natsRequest, newRootMeta } = await import('@ledgerline/platform');
+  // Only NATS and the typed request (the platform's light entry point), and only for this command.
+  const { closeNats, connectNats, natsRequest, newRootMeta } = await import('@ledgerline/platform/nats');
   const nc = await connectNats({ servers: options.natsUrl.split(','), name: 'ledgerline-ops' }).catch(
     (error: unknown) => {
       throw new CliError(

@@ -23,8 +23,15 @@ export function rebuildProgressBar(stream: NodeJS.WriteStream = process.stderr) 
     gracefulExit: false,
   });
   let started = false;
+  let announced = false;
   return {
     update(progress: RebuildProgress): void {
+      // Before the replay nothing is counted yet: a bar would read `0/0 events`, drawn full.
+      if (!started && progress.phase === 'migrating') {
+        if (!announced) stream.write('migrating the new read-model schema…\n');
+        announced = true;
+        return;
+      }
       const payload = {
         phase: progress.phase.padEnd(9),
         rate: progress.eventsPerSecond,

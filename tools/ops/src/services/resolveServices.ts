@@ -1,8 +1,8 @@
 import { type ServiceManifest, schemasOf } from '@ledgerline/eventsourcing';
+import { knownNames, knownService, knownServices } from '@ledgerline/platform/discover';
 import type { Pool } from 'pg';
 import { CliError } from '../errors.js';
-import { loadManifestFile, loadPackageManifest } from './loadManifest.js';
-import { KNOWN_SERVICES, knownNames, knownService } from './registry.js';
+import { loadManifestFile, loadServiceManifest } from './loadManifest.js';
 
 /** A service a command works on: its name (schemas derive from it) and its manifest, if any. */
 export interface ServiceTarget {
@@ -20,8 +20,8 @@ export interface SelectOptions {
 }
 
 /**
- * The services a command runs on: the one named (or given by --manifest), else every known service
- * with a database. An unknown name is refused unless it has an event store already, so a typo
+ * The services a command runs on: the one named (or given by --manifest), else every service of the
+ * workspace with a database. An unknown name is refused unless it has an event store already, so a typo
  * never creates schemas.
  */
 export async function selectServices(options: SelectOptions): Promise<ServiceTarget[]> {
@@ -30,7 +30,7 @@ export async function selectServices(options: SelectOptions): Promise<ServiceTar
     return [target(options.service ?? manifest.name, manifest)];
   }
   if (options.service) return [await selectOne(options.service, options.pool)];
-  const withDatabase = KNOWN_SERVICES.filter((s) => s.database);
+  const withDatabase = knownServices().filter((s) => s.database);
   return Promise.all(withDatabase.map((s) => selectOne(s.name)));
 }
 
@@ -44,7 +44,7 @@ async function selectOne(name: string, pool?: Pool): Promise<ServiceTarget> {
   const known = knownService(name);
   if (known && !known.database) throw new CliError(`${name} has no database`);
   if (known) {
-    const manifest = known.manifestModule ? await loadPackageManifest(known.manifestModule) : undefined;
+    const manifest = await loadServiceManifest(known.packageName);
     return target(name, manifest);
   }
   if (pool && (await hasEventStore(pool, name))) return target(name, undefined);

@@ -1,4 +1,4 @@
-import { quoteIdent, readCheckpoint, schemasOf } from '@ledgerline/eventsourcing';
+import { quoteIdent, readCheckpoint, readReactorStatus, schemasOf } from '@ledgerline/eventsourcing';
 import type { Pool } from 'pg';
 import type { ServiceTarget } from '../services/resolveServices.js';
 
@@ -7,7 +7,7 @@ export type ProjectionState = 'running' | 'stopped' | 'inline';
 /** One projection's progress: where it is, how far behind, who runs it, what it parked. */
 export interface ProjectionStatus {
   name: string;
-  mode: 'inline' | 'async';
+  mode: 'inline' | 'async' | 'reactor';
   /** Global position of the last applied event; null for inline projections (no checkpoint). */
   checkpoint: number | null;
   head: number;
@@ -68,6 +68,19 @@ export async function readServiceStatus(pool: Pool, target: ServiceTarget): Prom
       lag,
       state,
       deadLetters,
+    });
+  }
+  // Reactors (kernel ReactorRunner) are log readers too: listed as `reactor:<name>`.
+  for (const reactor of target.manifest?.reactors ?? []) {
+    const status = await readReactorStatus(pool, target.name, reactor.name);
+    projections.push({
+      name: `reactor:${reactor.name}`,
+      mode: 'reactor',
+      checkpoint: status.checkpoint.globalPosition,
+      head,
+      lag: status.lag,
+      state: status.running ? 'running' : 'stopped',
+      deadLetters: status.deadLetters,
     });
   }
   return { ...base, migrated: true, head, projections };

@@ -1,4 +1,4 @@
-import { defineProjection } from '@ledgerline/eventsourcing';
+import { type DomainEvent, defineProjection } from '@ledgerline/eventsourcing';
 import type { AccountEvent } from '../account.js';
 
 /** An `account_tokens` row: which account an e-mailed token (by its sha256) belongs to. */
@@ -17,7 +17,7 @@ type Handled = Extract<AccountEvent, { type: 'AccountTokenIssued' | 'AccountToke
  * The `account_tokens` table: a token arrives without a user id, so this finds the account to
  * load. The account itself decides whether the token is still usable (latest, unused, unexpired).
  */
-export const accountTokensProjection = defineProjection<AccountTokenRow>({
+export const accountTokensProjection = defineProjection<DomainEvent, AccountTokenRow>({
   name: 'identity.accountTokens',
   table: 'account_tokens',
   key: 'tokenHash',

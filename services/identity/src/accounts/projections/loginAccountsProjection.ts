@@ -1,4 +1,4 @@
-import { defineProjection } from '@ledgerline/eventsourcing';
+import { type DomainEvent, defineProjection } from '@ledgerline/eventsourcing';
 import type { AccountEvent } from '../account.js';
 
 /** A `login_accounts` row as JSON: what password sign-in needs, by normalised e-mail. */
@@ -69,7 +69,7 @@ function evolve(row: LoginAccountRow | null, event: Handled): LoginAccountRow | 
 }
 
 /** The `login_accounts` table, read by sign-in (sessions/) through ../loginAccounts.ts. Inline. */
-export const loginAccountsProjection = defineProjection<LoginAccountRow>({
+export const loginAccountsProjection = defineProjection<DomainEvent, LoginAccountRow>({
   name: 'identity.loginAccounts',
   table: 'login_accounts',
   canHandle: HANDLED,

@@ -1,4 +1,4 @@
-import { defineProjection, type RecordedEvent } from '@ledgerline/eventsourcing';
+import { type DomainEvent, defineProjection, type RecordedEvent } from '@ledgerline/eventsourcing';
 import type { AccountEvent } from '../account.js';
 
 /** A `users` row as JSON (columns of prisma/schema/accounts.prisma, timestamps as ISO strings). */
@@ -88,7 +88,7 @@ function evolveForeign(row: UserRow | null, event: RecordedEvent): UserRow | nul
 }
 
 /** The `users` table: GetMe, GetUser and the admin list (ListUsers). Inline. */
-export const usersListProjection = defineProjection<UserRow>({
+export const usersListProjection = defineProjection<DomainEvent, UserRow>({
   name: 'identity.users',
   table: 'users',
   canHandle: [...OWN, ...FOREIGN],

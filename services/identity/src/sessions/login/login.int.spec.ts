@@ -30,8 +30,8 @@ describe('password login', () => {
     expect(tokens.refreshToken.startsWith(`${tokens.sessionId}.`)).toBe(true);
     const jwks = getJwksQuery.reply.parse(await h.auth.signingKeys.jwks());
     const { payload } = await jwtVerify(tokens.accessToken, createLocalJWKSet(jwks), {
-      issuer: h.infra.config.JWT_ISSUER,
-      audience: h.infra.config.JWT_AUDIENCE,
+      issuer: h.ctx.config.JWT_ISSUER,
+      audience: h.ctx.config.JWT_AUDIENCE,
     });
     expect(payload).toMatchObject({
       sub: userId,
@@ -40,9 +40,9 @@ describe('password login', () => {
       sid: tokens.sessionId,
       mfa: false,
     });
-    expect(payload.exp! - payload.iat!).toBe(h.infra.config.ACCESS_TOKEN_TTL_SECONDS);
+    expect(payload.exp! - payload.iat!).toBe(h.ctx.config.ACCESS_TOKEN_TTL_SECONDS);
     // SessionOpened carries what the Users read model needs (last login).
-    const opened = (await h.infra.store.readStream(`session-${tokens.sessionId}`))[0];
+    const opened = (await h.ctx.store.readStream(`session-${tokens.sessionId}`))[0];
     expect(opened).toMatchObject({
       type: 'SessionOpened',
       data: { userId, ip: client.ip, userAgent: 'vitest' },
@@ -89,7 +89,7 @@ describe('password login', () => {
   it('counts per IP too, across accounts', async () => {
     const ip = '203.0.113.250';
     const t0 = Date.now();
-    const ipMax = h.infra.config.LOGIN_IP_MAX_FAILURES;
+    const ipMax = h.ctx.config.LOGIN_IP_MAX_FAILURES;
     // Different unknown e-mails from one address: only the IP counter grows.
     for (let i = 0; i < ipMax; i++) {
       const code = await codeOf(

@@ -5,7 +5,8 @@ import {
   UnauthorizedError,
 } from '@ledgerline/contracts';
 import { findLoginAccountByEmail } from '../../accounts/loginAccounts.js';
-import type { ReadModels } from '../../infrastructure/readModels.js';
+import type { ReadModels } from '../../service.js';
+import type { DeadlineLimiter } from '../../shared/deadlineLimiter.js';
 import { normaliseEmail } from '../../shared/emails.js';
 import type { PasswordHasher } from '../../shared/passwords.js';
 import type { AuthThrottles } from '../../throttling/authPolicies.js';
@@ -21,6 +22,12 @@ export interface PasswordLoginDeps {
   throttle: Throttle;
   policies: AuthThrottles;
   signIn: SignIn;
+  /**
+   * Admits whole password sign-ins at the door: in a storm, the requests that cannot finish before
+   * their callers' deadlines are refused at once (503), before they spend Redis, database and
+   * argon2 time that the admitted ones need.
+   */
+  gate: DeadlineLimiter;
 }
 
 /** The per-account and (when the gateway knows it) per-IP throttle keys of one attempt. */
@@ -38,10 +45,18 @@ export const throttleKeys = (
 export class PasswordLogin {
   constructor(private readonly deps: PasswordLoginDeps) {}
 
-  async login(
+  login(
     request: { email: string; password: string; client: ClientInfo },
     now = new Date(),
     meta?: Partial<MessageMeta>,
+  ): Promise<SignInResult> {
+    return this.deps.gate.run(() => this.attempt(request, now, meta));
+  }
+
+  private async attempt(
+    request: { email: string; password: string; client: ClientInfo },
+    now: Date,
+    meta: Partial<MessageMeta> | undefined,
   ): Promise<SignInResult> {
     const { policies, throttle, passwords } = this.deps;
     const keys = throttleKeys(policies.loginAccount, policies.loginIp, request.email, request.client);
@@ -50,10 +65,18 @@ export class PasswordLogin {
     await throttle.attempt(all, now.getTime());
     const account = await findLoginAccountByEmail(this.deps.prisma, request.email);
     // Unknown accounts still cost one argon2 verification: the reply time says nothing.
-    const valid =
-      account?.passwordHash != null
-        ? await passwords.verifyPassword(account.passwordHash, request.password)
-        : await passwords.verifyAgainstDummy(request.password);
+    let valid: boolean;
+    try {
+      valid =
+        account?.passwordHash != null
+          ? await passwords.verifyPassword(account.passwordHash, request.password)
+          : await passwords.verifyAgainstDummy(request.password);
+    } catch (error) {
+      // Shed by the hashing limiter (overload, or the caller's deadline): no guess was checked, so
+      // the attempt does not count towards a lock.
+      await throttle.succeeded([], all).catch(() => undefined);
+      throw error;
+    }
     if (!account || !valid || account.status !== 'active') throw new UnauthorizedError(INVALID_CREDENTIALS);
     await throttle.succeeded([keys.account], keys.ip ? [keys.ip] : []);
     return this.deps.signIn.complete(account, 'password', request.client, now, meta);

@@ -5,8 +5,8 @@ import {
   UnauthorizedError,
 } from '@ledgerline/contracts';
 import { findLoginAccountById, type LoginAccount } from '../../accounts/loginAccounts.js';
-import type { ReadModels } from '../../infrastructure/readModels.js';
 import type { MfaService, SecondFactor } from '../../mfa/mfaService.js';
+import type { ReadModels } from '../../service.js';
 import type { AuthThrottles } from '../../throttling/authPolicies.js';
 import type { Throttle } from '../../throttling/throttle.js';
 import type { Sessions } from '../sessions.js';

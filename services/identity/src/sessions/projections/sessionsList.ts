@@ -1,4 +1,4 @@
-import { defineProjection, type RecordedEvent } from '@ledgerline/eventsourcing';
+import { type DomainEvent, defineProjection, type RecordedEvent } from '@ledgerline/eventsourcing';
 import type { SessionEvent } from '../session.js';
 
 /** A row of `sessions` (prisma/schema/sessions.prisma): one per live session, removed when it ends. */
@@ -16,7 +16,7 @@ export interface SessionRow extends Record<string, unknown> {
 const asSessionEvent = (event: RecordedEvent) => ({ type: event.type, data: event.data }) as SessionEvent;
 
 /** The sessions each user has open: ListMySessions and "log out everywhere" read it. */
-export const sessionsListProjection = defineProjection<SessionRow>({
+export const sessionsListProjection = defineProjection<DomainEvent, SessionRow>({
   name: 'sessions',
   table: 'sessions',
   canHandle: ['SessionOpened', 'SessionRefreshed', 'SessionRevoked', 'SessionEnded'],

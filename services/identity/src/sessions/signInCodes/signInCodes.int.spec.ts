@@ -14,16 +14,21 @@ afterAll(async () => {
 });
 
 const client = { ip: '198.51.100.40', userAgent: 'vitest' };
-const request = (email: string, now = new Date()) => h.auth.signInCodes.request({ email, client }, now);
+// The reply comes first and the code's append after it: wait for that work before reading the stream.
+const request = async (email: string, now = new Date()) => {
+  const reply = await h.auth.signInCodes.request({ email, client }, now);
+  await h.ctx.resources.afterReply.drain();
+  return reply;
+};
 const verify = (email: string, code: string, now = new Date()) =>
   h.auth.signInCodes.verify({ email, code, client }, now);
 
 /** The code the notifier would e-mail: unsealed from the latest public event. */
 async function mailedCode(userId: string): Promise<string> {
-  const events = await h.infra.store.readStream(signInCodeStream(userId));
+  const events = await h.ctx.store.readStream(signInCodeStream(userId));
   const event = events.filter((e) => e.type === 'SignInCodeRequested').at(-1);
   const data = signInCodeRequestedEvent.data.strict().parse(event?.data);
-  return unseal(h.infra.config.MESSAGE_SEAL_KEY, data.sealedCode, 'SignInCodeRequested');
+  return unseal(h.ctx.config.MESSAGE_SEAL_KEY, data.sealedCode, 'SignInCodeRequested');
 }
 const otherThan = (code: string) => (code === '000000' ? '111111' : '000000');
 
@@ -33,7 +38,7 @@ describe('sign-in by e-mailed code', () => {
     await request(email);
     const code = await mailedCode(userId);
     expect(code).toMatch(/^\d{6}$/);
-    const issued = (await h.infra.store.readStream(signInCodeStream(userId))).find(
+    const issued = (await h.ctx.store.readStream(signInCodeStream(userId))).find(
       (e) => e.type === 'SignInCodeIssued',
     );
     expect(JSON.stringify(issued?.data)).not.toContain(`"${code}"`);
@@ -58,7 +63,7 @@ describe('sign-in by e-mailed code', () => {
     for (let i = 0; i < 5; i++) {
       expect(await codeOf(verify(email, otherThan(code), new Date(t0 + i * 1000)))).toBe('UNAUTHORIZED');
       await h.auth.throttle.succeeded([
-        { policy: authThrottles(h.infra.config).codeVerifyAccount, subject: email },
+        { policy: authThrottles(h.ctx.config).codeVerifyAccount, subject: email },
       ]);
     }
     expect(await codeOf(verify(email, code, new Date(t0 + 10_000)))).toBe('UNAUTHORIZED');
@@ -69,7 +74,7 @@ describe('sign-in by e-mailed code', () => {
     const now = new Date();
     await request(email, now);
     const code = await mailedCode(userId);
-    const late = new Date(now.getTime() + h.infra.config.SIGN_IN_CODE_TTL_SECONDS * 1000);
+    const late = new Date(now.getTime() + h.ctx.config.SIGN_IN_CODE_TTL_SECONDS * 1000);
     expect(await codeOf(verify(email, code, late))).toBe('UNAUTHORIZED');
   });
 

@@ -7,16 +7,16 @@ import {
   signInCodeRequestedEvent,
   UnauthorizedError,
 } from '@ledgerline/contracts';
-import type { EventStore } from '@ledgerline/eventsourcing';
+import { type EventStore, handleCommand } from '@ledgerline/eventsourcing';
 import { findLoginAccountByEmail, type LoginAccount } from '../../accounts/loginAccounts.js';
-import type { ReadModels } from '../../infrastructure/readModels.js';
+import type { ReadModels } from '../../service.js';
+import type { AfterReplyQueue } from '../../shared/afterReply.js';
 import { keyedHash } from '../../signingKeys/keyEncryption.js';
 import type { AuthThrottles } from '../../throttling/authPolicies.js';
 import type { Throttle } from '../../throttling/throttle.js';
 import { throttleKeys } from '../login/passwordLogin.js';
 import type { SignIn } from '../login/signIn.js';
 import { recipientOf } from '../sessions.js';
-import { runStreamCommand } from '../streamCommand.js';
 import { INVALID_CODE, type SignInCodeCommand, signInCodeDecider, signInCodeStream } from './signInCode.js';
 
 export interface SignInCodesDeps {
@@ -30,6 +30,8 @@ export interface SignInCodesDeps {
   codeHashKey: string;
   ttlSeconds: number;
   maxAttempts: number;
+  /** Runs the account-dependent part of a code request after its reply. */
+  afterReply: AfterReplyQueue;
 }
 
 type Meta = Partial<MessageMeta> | undefined;
@@ -41,7 +43,11 @@ const newCode = (): string => randomInt(0, 1_000_000).toString().padStart(6, '0'
 export class SignInCodes {
   constructor(private readonly deps: SignInCodesDeps) {}
 
-  /** Always "accepted": an unknown or deactivated e-mail gets the same empty reply, and no e-mail. */
+  /**
+   * Always "accepted", equally fast: an unknown or deactivated e-mail gets the same empty reply (and
+   * no e-mail). Only the throttle (same work for every address) precedes the reply; the lookup and
+   * the append that e-mails the code run after it.
+   */
   async request(
     request: { email: string; client: ClientInfo },
     now = new Date(),
@@ -55,17 +61,19 @@ export class SignInCodes {
       request.client,
     );
     await this.deps.throttle.attempt(keys.ip ? [keys.account, keys.ip] : [keys.account], now.getTime());
-    const account = await findLoginAccountByEmail(this.deps.prisma, request.email);
-    if (account?.status !== 'active') return;
-    const code = newCode();
-    const command: SignInCodeCommand = {
-      type: 'IssueSignInCode',
-      data: {
-        codeHash: this.hash(account.id, code),
-        sealedCode: seal(this.deps.messageSealKey, code, signInCodeRequestedEvent.type),
-      },
-    };
-    await this.run(account, command, now, meta);
+    this.deps.afterReply.enqueue('RequestSignInCode', async () => {
+      const account = await findLoginAccountByEmail(this.deps.prisma, request.email);
+      if (account?.status !== 'active') return;
+      const code = newCode();
+      const command: SignInCodeCommand = {
+        type: 'IssueSignInCode',
+        data: {
+          codeHash: this.hash(account.id, code),
+          sealedCode: seal(this.deps.messageSealKey, code, signInCodeRequestedEvent.type),
+        },
+      };
+      await this.run(account, command, now, meta);
+    });
   }
 
   /** Verifies a code (throttled like a password); success continues like any sign-in (MFA applies). */
@@ -104,12 +112,14 @@ export class SignInCodes {
   private run(account: LoginAccount, command: SignInCodeCommand, now: Date, meta: Meta) {
     const { ttlSeconds, maxAttempts } = this.deps;
     const context = { now, recipient: recipientOf(account), ttlSeconds, maxAttempts };
-    return runStreamCommand({
+    return handleCommand({
       store: this.deps.store,
       decider: signInCodeDecider,
       streamId: signInCodeStream(account.id),
+      command,
       meta,
-      prepare: async () => ({ command, context, extra: undefined }),
+      retries: 2,
+      context: () => context,
     });
   }
 }

@@ -1,0 +1,4 @@
+export * from './catalog.js';
+export * from './events.js';
+export * from './plans.js';
+export * from './requests.js';

@@ -1,0 +1,121 @@
+import { isAppError, UnavailableError } from '@ledgerline/contracts';
+import type { Pool, PoolClient } from 'pg';
+
+// SQLSTATEs that mean the connection (not the statement) failed: class 08 (connection exception),
+// 57P01-57P03 (admin/crash shutdown, cannot connect now: a terminated backend, a restart, a
+// failover) and 53300 (too many connections).
+const CONNECTION_SQLSTATE = /^(08...|57P0[123]|53300)$/;
+const CONNECTION_ERRNO = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+// Prisma (the read models) reports the same failures with codes of its own: P1001 unreachable,
+// P1002/P1008 timeouts, P1017 connection closed, P2024 no pooled connection in time, P2037 too many
+// connections. Its P2039/P2010 (a database error) carry the SQLSTATE in the message: "Code: `57P03`".
+const PRISMA_CONNECTION_CODE = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2037']);
+const PRISMA_DATABASE_ERROR = /^P20(39|10)$/;
+// node-postgres reports a dead socket with plain Errors that carry no code.
+const CONNECTION_MESSAGE =
+  /Connection terminated|connection error and is not queryable|Client was closed and is not queryable|timeout exceeded when trying to connect|terminating connection/i;
+
+/** True for an error that means the database connection broke or could not be made (retryable). */
+export function isConnectionError(error: unknown): boolean {
+  if (isAppError(error)) return error.code === 'UNAVAILABLE';
+  if (typeof error !== 'object' || error === null) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && (CONNECTION_SQLSTATE.test(code) || CONNECTION_ERRNO.has(code))) return true;
+  if (typeof code === 'string' && PRISMA_CONNECTION_CODE.has(code)) return true;
+  if (typeof code === 'string' && PRISMA_DATABASE_ERROR.test(code) && error instanceof Error) {
+    const sqlstate = /Code: `([0-9A-Z]{5})`/.exec(error.message)?.[1];
+    if (sqlstate !== undefined && CONNECTION_SQLSTATE.test(sqlstate)) return true;
+  }
+  return error instanceof Error && CONNECTION_MESSAGE.test(error.message);
+}
+
+/**
+ * The typed error for a lost database: code UNAVAILABLE, which the transport answers as 503 with
+ * Retry-After. Anything else passes through unchanged.
+ */
+export function asUnavailable(error: unknown): unknown {
+  if (isAppError(error) || !isConnectionError(error)) return error;
+  return new UnavailableError('The database is unavailable; retry shortly', undefined, { cause: error });
+}
+
+const guarded = new WeakSet<Pool>();
+const lastResort = (): void => undefined;
+
+/**
+ * Gives every client the pool creates a permanent 'error' listener (idempotent). pg-pool drops its
+ * own listener when it hands a client out, and an error can arrive before the borrower attaches
+ * one (the parser emits it in the same tick that released the client to the next borrower), or
+ * after `pool.query`'s one-shot listener: an 'error' event without a listener ends the process.
+ * What the error means is still seen by the borrower (its query fails; withClient records it).
+ * The kernel guards every pool it is given; the runtime guards the pool it builds.
+ */
+export function guardPool(pool: Pool): Pool {
+  if (guarded.has(pool)) return pool;
+  guarded.add(pool);
+  pool.on('connect', (client) => {
+    client.on('error', lastResort);
+  });
+  return pool;
+}
+
+/**
+ * Checks a client out for `work` and gives it back. While it is out, an 'error' listener is
+ * attached (pg-pool removes its own idle listener on checkout, so a backend terminated by
+ * `pg_terminate_backend` or a restart would otherwise emit an unhandled 'error' and end the
+ * process). A client that broke is released with the error, so the pool destroys it and the next
+ * checkout reconnects. Connection failures surface as UnavailableError.
+ */
+export async function withClient<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  let client: PoolClient;
+  try {
+    client = await guardPool(pool).connect();
+  } catch (error) {
+    throw asUnavailable(error);
+  }
+  let broken: Error | undefined;
+  const onError = (error: Error) => {
+    broken ??= error;
+  };
+  client.on('error', onError);
+  try {
+    return await work(client);
+  } catch (error) {
+    if (isConnectionError(error)) broken ??= error instanceof Error ? error : new Error(String(error));
+    throw asUnavailable(error);
+  } finally {
+    client.off('error', onError);
+    client.release(broken);
+  }
+}
+
+/**
+ * Runs `work` in one transaction (BEGIN … COMMIT, ROLLBACK when it throws) on a client checked
+ * out with {@link withClient}: a terminated backend fails the call with UnavailableError, the
+ * broken client is destroyed, and the next call reconnects.
+ */
+export function withTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  return withClient(pool, (client) => inTransaction(client, work));
+}
+
+/** BEGIN … COMMIT on a client the caller holds (ROLLBACK when `work` throws). */
+export async function inTransaction<T>(
+  client: PoolClient,
+  work: (client: PoolClient) => Promise<T>,
+): Promise<T> {
+  await client.query('BEGIN');
+  try {
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}

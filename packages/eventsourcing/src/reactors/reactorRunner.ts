@@ -1,0 +1,190 @@
+import type { Pool, PoolClient } from 'pg';
+import { parkDeadLetter } from '../deadLetters/deadLetters.js';
+import { inTransaction, isConnectionError } from '../postgres/connections.js';
+import { type PostgresEventStore, readAllWith } from '../postgres/pgEventStore.js';
+import { quoteIdent, schemasOf } from '../postgres/sql.js';
+import { handles } from '../projections/projection.js';
+import { readPosition, writePosition } from '../relay/positions.js';
+import { backoffDelay, HandlerError, isPoisonError, sleep } from '../retry/backoff.js';
+import { type LogPosition, positionOf, type RecordedEvent } from '../store/types.js';
+import { inSpan, linksTo, untraced } from '../tracing/tracing.js';
+import { LeaderWorker, type WorkerState } from '../workers/leaderWorker.js';
+import { type AnyReactor, reactorContext, reactorWorkerName } from './reactor.js';
+
+export interface ReactorRunnerOptions {
+  pool: Pool;
+  service: string;
+  /** The service's store: effects append through it, and its notifications wake the runner. */
+  store: PostgresEventStore;
+  reactor: AnyReactor;
+  /** Events read per transaction (default 100). */
+  batchSize?: number;
+  pollIntervalMs?: number;
+  /** Attempts before a failing event is parked (default 5). */
+  maxAttempts?: number;
+  retryBaseDelayMs?: number;
+  retryMaxDelayMs?: number;
+  standbyRetryMs?: number;
+  /** The clock effects see (default: the wall clock). */
+  now?: () => Date;
+  onError?: (error: unknown) => void;
+  /** Test seam: runs just before a batch commits (its effects and checkpoint are written). */
+  beforeCommit?: (client: PoolClient, events: RecordedEvent[]) => Promise<void>;
+}
+
+/**
+ * Runs one reactor as a catch-up subscription over the service's own log: one active instance per
+ * reactor (LeaderWorker's advisory lock; the others on standby). Each batch reads after the
+ * checkpoint, runs the effect of every handled event, and moves the checkpoint, in ONE
+ * transaction: a crash anywhere replays the batch, and the effect happens once. A batch that keeps
+ * failing is retried event by event; an event that still fails is parked as a `reactor` dead
+ * letter (retryReactorDeadLetter applies it after a fix) and the reactor moves on. A lost
+ * connection is not the event's fault: it is retried without end, reconnecting.
+ */
+export class ReactorRunner {
+  private readonly worker: LeaderWorker;
+  private readonly schema: string;
+  private readonly eventsTable: string;
+  private readonly position: string;
+  private isolateRemaining = 0;
+
+  constructor(private readonly options: ReactorRunnerOptions) {
+    this.schema = schemasOf(options.service).eventStore;
+    this.eventsTable = `${quoteIdent(this.schema)}."events"`;
+    this.position = reactorWorkerName(options.reactor);
+    this.worker = new LeaderWorker({
+      pool: options.pool,
+      service: options.service,
+      worker: this.position,
+      work: (client, stopping) => this.run(client, stopping),
+      standbyRetryMs: options.standbyRetryMs,
+      retryBaseDelayMs: options.retryBaseDelayMs,
+      onError: options.onError,
+    });
+  }
+
+  get name(): string {
+    return this.options.reactor.name;
+  }
+
+  get status(): WorkerState {
+    return this.worker.status;
+  }
+
+  start(): void {
+    this.worker.start();
+  }
+
+  /** Stops after the batch in flight; resolves when the loop has ended and the lock is released. */
+  async stop(): Promise<void> {
+    await this.worker.stop();
+  }
+
+  private async run(client: PoolClient, stopping: () => boolean): Promise<void> {
+    const batchSize = this.options.batchSize ?? 100;
+    while (!stopping()) {
+      const size = this.isolateRemaining > 0 ? 1 : batchSize;
+      // Idle polls are not traced; a batch that finds events gets its own span (processBatch).
+      const read = await untraced(() => this.processWithRetries(client, size));
+      if (read < size && !stopping())
+        await this.options.store.waitForAppend(this.options.pollIntervalMs ?? 500);
+    }
+  }
+
+  private async processWithRetries(client: PoolClient, size: number): Promise<number> {
+    const maxAttempts = this.options.maxAttempts ?? 5;
+    for (let attempt = 1; ; attempt++) {
+      let events: RecordedEvent[] = [];
+      try {
+        events = await this.processBatch(client, size, (read) => {
+          events = read;
+        });
+        if (this.isolateRemaining > 0) this.isolateRemaining -= events.length;
+        return events.length;
+      } catch (error) {
+        if (!isPoisonError(error)) throw error; // the connection: LeaderWorker reconnects
+        this.options.onError?.(error);
+        if (attempt < maxAttempts) {
+          const { retryBaseDelayMs = 100, retryMaxDelayMs = 5000 } = this.options;
+          await sleep(backoffDelay(attempt, retryBaseDelayMs, retryMaxDelayMs));
+          continue;
+        }
+        if (events.length === 0) throw error;
+        if (events.length > 1) {
+          // Find the event at fault: go one by one through what this batch held.
+          this.isolateRemaining = events.length;
+          return 0;
+        }
+        await this.park(client, events[0]!, error, attempt);
+        if (this.isolateRemaining > 0) this.isolateRemaining -= 1;
+        return 1;
+      }
+    }
+  }
+
+  private async processBatch(
+    client: PoolClient,
+    size: number,
+    onRead: (events: RecordedEvent[]) => void,
+  ): Promise<RecordedEvent[]> {
+    const after: Array<() => Promise<void>> = [];
+    let appended = false;
+    const startTime = Date.now();
+    const events = await inTransaction(client, async () => {
+      const from = await readPosition(client, this.schema, this.position);
+      const read = await readAllWith(client, this.eventsTable, this.schema, { after: from, maxCount: size });
+      onRead(read);
+      if (read.length === 0) return read;
+      // One span per batch: in the trace of its event when it holds one, linked to all of them.
+      const span = {
+        attributes: { 'ledgerline.reactor': this.name, 'ledgerline.batch.events': read.length },
+        links: linksTo(read.map((event) => event.meta)),
+        parent: read.length === 1 ? read[0]!.meta : undefined,
+        startTime,
+      };
+      await inSpan(`reactor ${this.name} batch`, span, async () => {
+        const context = reactorContext(client, this.options.store, this.options.now?.() ?? new Date(), after);
+        for (const event of read) {
+          if (handles(this.options.reactor, event)) await this.react(event, context);
+        }
+        await this.checkpoint(client, positionOf(read.at(-1)!));
+        await this.options.beforeCommit?.(client, read);
+        appended = context.appended();
+      });
+      return read;
+    });
+    if (appended) this.options.store.notifyAppended();
+    for (const work of after) await work().catch((error: unknown) => this.options.onError?.(error));
+    return events;
+  }
+
+  // An effect's failure is the event's (retried, then parked), unless the connection broke.
+  private async react(event: RecordedEvent, context: Parameters<AnyReactor['react']>[1]): Promise<void> {
+    try {
+      await this.options.reactor.react(event, context);
+    } catch (error) {
+      if (isConnectionError(error)) throw error;
+      throw new HandlerError(event.id, error);
+    }
+  }
+
+  private checkpoint(client: PoolClient, position: LogPosition): Promise<void> {
+    return writePosition(client, this.schema, this.position, position);
+  }
+
+  private async park(client: PoolClient, event: RecordedEvent, error: unknown, attempts: number) {
+    await inTransaction(client, async () => {
+      await parkDeadLetter(client, this.options.service, {
+        sourceKind: 'reactor',
+        sourceName: this.name,
+        messageId: event.id,
+        messageType: event.type,
+        globalPosition: event.globalPosition,
+        payload: event,
+        error: error instanceof HandlerError && error.cause !== undefined ? error.cause : error,
+        attempts,
+      });
+      await this.checkpoint(client, positionOf(event));
+    });
+  }
+}

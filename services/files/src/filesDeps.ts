@@ -1,0 +1,80 @@
+import type { MessageMeta } from '@ledgerline/contracts';
+import { type PostgresEventStore, schemasOf } from '@ledgerline/eventsourcing';
+import type { Logger, ServiceConfig, ServiceContext } from '@ledgerline/platform';
+import type pg from 'pg';
+import type { filesConfigSchema, Tiers } from './config.js';
+import type { ObjectStore } from './s3/objectStore.js';
+
+/** The configuration the features read (a view of the service's config). */
+export interface FilesSettings {
+  readonly S3_BUCKET: string;
+  readonly UPLOAD_TTL_SECONDS: number;
+  readonly MULTIPART_THRESHOLD_BYTES: number;
+  readonly MULTIPART_PART_BYTES: number;
+  readonly DOWNLOAD_URL_TTL_SECONDS: number;
+  readonly CLAMAV_URL?: string | undefined;
+  readonly CLAMAV_TIMEOUT_MS: number;
+  readonly FILES_TIERS: Tiers;
+  readonly SWEEP_HOUR_UTC: number;
+  readonly VERIFY_CONCURRENCY: number;
+}
+
+/** A verification step just recorded; tests stop the process between steps through this hook. */
+export type VerificationStep = 'checked' | 'hashed' | 'copied' | 'quarantine-deleted';
+
+export interface VerificationHooks {
+  afterStep?(step: VerificationStep, fileId: string): Promise<void> | void;
+}
+
+/** What the files features work with (built once at start from the service context). */
+export interface FilesDeps {
+  readonly store: PostgresEventStore;
+  readonly pool: pg.Pool;
+  /** The read-model schema (`<schema>_rm`). */
+  readonly readModel: string;
+  readonly objects: ObjectStore;
+  readonly settings: FilesSettings;
+  readonly clock: () => Date;
+  readonly logger: Logger;
+  readonly hooks: VerificationHooks;
+  /** Verifications running in this process, by fileId (one run per upload at a time). */
+  readonly verifying: Map<string, Promise<unknown>>;
+  /** JetStream durable names (config; tests pass unique ones). */
+  readonly durables: {
+    readonly saga: string;
+    readonly verification: string;
+    readonly tiers: string;
+    readonly notifications: string;
+  };
+  /** The workers' NATS connection (the bucket-notification consumer). */
+  readonly nats: FilesContext['nats'];
+}
+
+export const isAdmin = (meta: MessageMeta): boolean => meta.actor.roles?.includes('admin') ?? false;
+
+export type FilesConfig = ServiceConfig<typeof filesConfigSchema>;
+/** What the features get: the runtime's context with this service's config and resources. */
+export type FilesContext = ServiceContext<FilesConfig, undefined, { objects: ObjectStore }>;
+
+/** Every feature's deps, built once at start from the context. */
+export function filesDeps(ctx: FilesContext): FilesDeps {
+  const { config } = ctx;
+  return {
+    store: ctx.store,
+    pool: ctx.pool,
+    readModel: schemasOf(ctx.schema).readModel,
+    objects: ctx.resources.objects,
+    settings: config,
+    clock: () => new Date(),
+    logger: ctx.logger,
+    hooks: {},
+    verifying: new Map(),
+    durables: {
+      saga: config.FILES_SAGA_DURABLE,
+      verification: config.FILES_VERIFY_DURABLE,
+      tiers: config.FILES_TIERS_DURABLE,
+      notifications: config.FILES_NOTIFICATIONS_DURABLE,
+    },
+    nats: ctx.nats,
+  };
+}

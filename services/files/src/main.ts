@@ -1,0 +1,3 @@
+import { runService } from '@ledgerline/platform/run';
+
+await runService('files', () => import('./service.js'));

@@ -1,0 +1,58 @@
+import type { Tier } from '@ledgerline/contracts';
+import type { ConsumerContext } from '@ledgerline/eventsourcing';
+import { quoteIdent } from '@ledgerline/eventsourcing';
+import type pg from 'pg';
+
+// The files service's own read model of each user's tier and activation, fed by identity's public
+// events through a durable consumer (not the access token's claim, which can be 15 minutes old).
+
+export interface UserTier {
+  tier: Tier;
+  active: boolean;
+}
+
+/** A user files has not heard of has the default tier. */
+export const DEFAULT_USER_TIER: UserTier = { tier: 'free', active: true };
+
+export async function userTierOf(
+  db: pg.Pool | pg.PoolClient,
+  readModel: string,
+  userId: string,
+): Promise<UserTier> {
+  const { rows } = await db.query<UserTier>(
+    `SELECT tier, active FROM ${quoteIdent(readModel)}."user_tiers" WHERE id = $1`,
+    [userId],
+  );
+  return rows[0] ?? DEFAULT_USER_TIER;
+}
+
+/** Applies one identity event in the consumer's inbox transaction. */
+export async function applyIdentityEvent(readModel: string, ctx: ConsumerContext): Promise<void> {
+  const { event, client } = ctx;
+  const data = event.data as { userId: string; tier?: Tier };
+  const table = `${quoteIdent(readModel)}."user_tiers"`;
+  const change: Partial<UserTier> | undefined =
+    event.type === 'UserTierChanged'
+      ? { tier: data.tier }
+      : event.type === 'UserDeactivated'
+        ? { active: false }
+        : event.type === 'UserReactivated'
+          ? { active: true }
+          : event.type === 'UserRegistered'
+            ? {}
+            : undefined;
+  if (change === undefined) return;
+  await client.query(
+    `INSERT INTO ${table} (id, tier, active, "updatedAt") VALUES ($1, $2, $3, $4)
+     ON CONFLICT (id) DO UPDATE SET
+       tier = COALESCE($5, ${table}.tier), active = COALESCE($6, ${table}.active), "updatedAt" = $4`,
+    [
+      data.userId,
+      change.tier ?? DEFAULT_USER_TIER.tier,
+      change.active ?? DEFAULT_USER_TIER.active,
+      event.occurredAt,
+      change.tier ?? null,
+      change.active ?? null,
+    ],
+  );
+}

@@ -1,0 +1,141 @@
+import { type EventEnvelope, expireUploadCommand, removeFileObjectCommand } from '@ledgerline/contracts';
+import type {
+  CommandFailedEvent,
+  SagaCommand,
+  SagaDecision,
+  SagaDefinition,
+  SagaInput,
+} from '@ledgerline/eventsourcing';
+
+// The saga of one upload (instance = fileId): the expiry timeout until the upload is completed,
+// and the cleanup of the object after a rejection, an expiry or a deletion, retried and then
+// dead-lettered. Verification itself runs on its own durable consumer (verificationWorker.ts),
+// several uploads at once, since a saga's commands are sent one after another.
+
+/** Delay before cleanup attempt n+1; after the last one the failure is dead-lettered. */
+export const REMOVAL_RETRY_DELAYS_MS = [1_000, 2_000, 4_000, 8_000, 16_000, 32_000];
+
+export type VerificationSagaEvent =
+  | { type: 'UploadTracked'; data: { fileId: string; expiresAt: string } }
+  | { type: 'VerificationStarted'; data: { fileId: string } }
+  | { type: 'UploadSettled'; data: { fileId: string; outcome: 'available' | 'rejected' | 'expired' } }
+  | { type: 'ObjectRemovalRequested'; data: { fileId: string } };
+
+export interface VerificationSagaState {
+  status: 'none' | 'awaiting' | 'verifying' | 'settled';
+  failures: Record<string, number>;
+}
+
+const RETRY = 'Retry';
+const EXPIRE = 'ExpireUpload';
+
+const fileIdOf = (event: EventEnvelope): string | undefined => {
+  const fileId = (event.data as { fileId?: unknown } | null)?.fileId;
+  return typeof fileId === 'string' ? fileId : undefined;
+};
+
+export const verificationSaga: SagaDefinition<VerificationSagaState, VerificationSagaEvent> = {
+  name: 'upload-verification',
+  startedBy: ['UploadRequested'],
+  handles: ['UploadCompleted', 'FileAvailable', 'UploadRejected', 'UploadExpired', 'FileDeleted'],
+  correlationId: fileIdOf,
+  initialState: () => ({ status: 'none', failures: {} }),
+  evolve(state, event: VerificationSagaEvent | CommandFailedEvent) {
+    switch (event.type) {
+      case 'UploadTracked':
+        return { ...state, status: 'awaiting' };
+      case 'VerificationStarted':
+        return { ...state, status: 'verifying' };
+      case 'UploadSettled':
+        return { ...state, status: 'settled' };
+      case 'ObjectRemovalRequested':
+        return state;
+      case 'CommandFailed': {
+        const subject = event.data.subject;
+        return { ...state, failures: { ...state.failures, [subject]: (state.failures[subject] ?? 0) + 1 } };
+      }
+    }
+  },
+  decide(input, state, { now, sagaId }) {
+    switch (input.kind) {
+      case 'event':
+        return onEvent(input.event, state);
+      case 'timeout':
+        return onTimeout(input, state, sagaId);
+      case 'commandFailed':
+        return onFailure(input, state, now);
+    }
+  },
+};
+
+const command = (subject: string, fileId: string, extra: Record<string, unknown> = {}): SagaCommand => ({
+  subject,
+  payload: { fileId, ...extra },
+});
+
+function onEvent(event: EventEnvelope, state: VerificationSagaState): SagaDecision<VerificationSagaEvent> {
+  const fileId = fileIdOf(event)!;
+  switch (event.type) {
+    case 'UploadRequested': {
+      if (state.status !== 'none') return {};
+      const expiresAt = (event.data as { expiresAt: string }).expiresAt;
+      return {
+        events: [{ type: 'UploadTracked', data: { fileId, expiresAt } }],
+        schedule: [{ type: EXPIRE, dueAt: new Date(expiresAt) }],
+      };
+    }
+    case 'UploadCompleted':
+      if (state.status !== 'awaiting') return {};
+      return { events: [{ type: 'VerificationStarted', data: { fileId } }], cancelSchedules: [EXPIRE] };
+    case 'FileAvailable':
+      return settle(fileId, 'available', []);
+    case 'UploadRejected':
+      return settle(fileId, 'rejected', [command(removeFileObjectCommand.subject, fileId)]);
+    case 'UploadExpired':
+      return settle(fileId, 'expired', [command(removeFileObjectCommand.subject, fileId)]);
+    case 'FileDeleted':
+      return {
+        events: [{ type: 'ObjectRemovalRequested', data: { fileId } }],
+        commands: [command(removeFileObjectCommand.subject, fileId)],
+      };
+    default:
+      return {};
+  }
+}
+
+function settle(fileId: string, outcome: 'available' | 'rejected' | 'expired', commands: SagaCommand[]) {
+  return {
+    events: [{ type: 'UploadSettled' as const, data: { fileId, outcome } }],
+    commands,
+    cancelSchedules: [EXPIRE, RETRY],
+  };
+}
+
+function onTimeout(
+  input: Extract<SagaInput, { kind: 'timeout' }>,
+  state: VerificationSagaState,
+  fileId: string,
+): SagaDecision<VerificationSagaEvent> {
+  if (input.type === EXPIRE) {
+    if (state.status !== 'awaiting') return {};
+    return { commands: [command(expireUploadCommand.subject, fileId)] };
+  }
+  if (input.type === RETRY) return { commands: [input.payload as SagaCommand] };
+  return {};
+}
+
+function onFailure(
+  input: Extract<SagaInput, { kind: 'commandFailed' }>,
+  state: VerificationSagaState,
+  now: Date,
+): SagaDecision<VerificationSagaEvent> {
+  const failed = input.command;
+  const attempts = state.failures[failed.subject] ?? 0;
+  const fileId = (failed.payload as { fileId: string }).fileId;
+  if (attempts <= REMOVAL_RETRY_DELAYS_MS.length) {
+    const dueAt = new Date(now.getTime() + REMOVAL_RETRY_DELAYS_MS[attempts - 1]!);
+    return { schedule: [{ type: RETRY, dueAt, payload: failed }] };
+  }
+  // Parked by the kernel as a saga dead letter (never forgotten; `ops dead-letters` lists it).
+  throw new Error(`${failed.subject} for file ${fileId} failed ${attempts} times: ${input.error.message}`);
+}

@@ -1,0 +1,102 @@
+import { type EventEnvelope, expireUploadCommand, removeFileObjectCommand } from '@ledgerline/contracts';
+import type { CommandFailedEvent, SagaInput } from '@ledgerline/eventsourcing';
+import { describe, expect, it } from 'vitest';
+import { REMOVAL_RETRY_DELAYS_MS, type VerificationSagaEvent, verificationSaga } from './verificationSaga.js';
+
+const fileId = '01900000-0000-7000-8000-0000000000f1';
+const expiresAt = '2026-11-30T11:00:00.000Z';
+const envelope = (type: string, data: Record<string, unknown>): EventEnvelope =>
+  ({
+    id: `${type}-id`,
+    type,
+    schemaVersion: 1,
+    streamId: `upload-${fileId}`,
+    data: { fileId, ...data },
+  }) as EventEnvelope;
+const event = (type: string, data: Record<string, unknown> = {}): SagaInput => ({
+  kind: 'event',
+  messageId: `${type}-id`,
+  event: envelope(type, data),
+});
+const stateOf = (events: (VerificationSagaEvent | CommandFailedEvent)[]) =>
+  events.reduce(verificationSaga.evolve, verificationSaga.initialState());
+const ctx = () => ({ now: new Date('2026-11-30T10:00:00.000Z'), sagaId: fileId });
+const tracked: VerificationSagaEvent = { type: 'UploadTracked', data: { fileId, expiresAt } };
+const started: VerificationSagaEvent = { type: 'VerificationStarted', data: { fileId } };
+const failed = (subject: string): CommandFailedEvent => ({
+  type: 'CommandFailed',
+  data: {
+    subject,
+    idempotencyKey: 'k',
+    error: { code: 'UNAVAILABLE', message: 'missing', details: { reason: 'missing' } },
+  },
+});
+const commandFailed = (subject: string, reason = 'missing'): SagaInput => ({
+  kind: 'commandFailed',
+  messageId: 'k:failed',
+  command: { subject, payload: { fileId } },
+  idempotencyKey: 'k',
+  error: { code: 'UNAVAILABLE', message: reason, details: { reason } },
+});
+
+describe('verification saga', () => {
+  it('tracks a requested upload and schedules its expiry', () => {
+    expect(verificationSaga.decide(event('UploadRequested', { expiresAt }), stateOf([]), ctx())).toEqual({
+      events: [tracked],
+      schedule: [{ type: 'ExpireUpload', dueAt: new Date(expiresAt) }],
+    });
+  });
+
+  it('stops the expiry clock on completion (verification runs on its own consumer); a duplicate does nothing', () => {
+    expect(verificationSaga.decide(event('UploadCompleted'), stateOf([tracked]), ctx())).toEqual({
+      events: [started],
+      cancelSchedules: ['ExpireUpload'],
+    });
+    expect(verificationSaga.decide(event('UploadCompleted'), stateOf([tracked, started]), ctx())).toEqual({});
+  });
+
+  it('expires an upload still awaiting its bytes, and not one being verified', () => {
+    const timeout: SagaInput = {
+      kind: 'timeout',
+      messageId: 't',
+      type: 'ExpireUpload',
+      payload: { fileId },
+      dueAt: expiresAt,
+    };
+    expect(verificationSaga.decide(timeout, stateOf([tracked]), ctx())).toEqual({
+      commands: [{ subject: expireUploadCommand.subject, payload: { fileId } }],
+    });
+    expect(verificationSaga.decide(timeout, stateOf([tracked, started]), ctx())).toEqual({});
+  });
+
+  it('removes the object after a rejection or deletion, and dead-letters a removal that keeps failing', () => {
+    expect(
+      verificationSaga.decide(event('UploadRejected'), stateOf([tracked, started]), ctx()),
+    ).toMatchObject({
+      commands: [{ subject: removeFileObjectCommand.subject, payload: { fileId } }],
+      cancelSchedules: ['ExpireUpload', 'Retry'],
+    });
+    const subject = removeFileObjectCommand.subject;
+    const exhausted = stateOf([
+      tracked,
+      ...REMOVAL_RETRY_DELAYS_MS.map(() => failed(subject)),
+      failed(subject),
+    ]);
+    expect(() => verificationSaga.decide(commandFailed(subject), exhausted, ctx())).toThrow(/failed 7 times/);
+  });
+
+  it('retries a failed removal after a delay', () => {
+    const subject = removeFileObjectCommand.subject;
+    expect(
+      verificationSaga.decide(commandFailed(subject), stateOf([tracked, failed(subject)]), ctx()),
+    ).toEqual({
+      schedule: [
+        {
+          type: 'Retry',
+          dueAt: new Date(ctx().now.getTime() + REMOVAL_RETRY_DELAYS_MS[0]!),
+          payload: { subject, payload: { fileId } },
+        },
+      ],
+    });
+  });
+});
