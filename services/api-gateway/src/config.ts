@@ -1,4 +1,10 @@
-import { baseConfigSchema, type DeepReadonly, envBoolean, envInt, loadConfig } from '@ledgerline/platform';
+import {
+  baseConfigSchema,
+  type DeepReadonly,
+  envBoolean,
+  envInt,
+  loadConfig,
+} from '@ledgerline/platform/config';
 import { z } from 'zod';
 import { DEFAULT_STRIPE_EVENT_TYPES } from './webhooks/stripeEventTypes.js';
 
