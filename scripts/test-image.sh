@@ -2,7 +2,7 @@
 # Builds the project's Dockerfile (unmodified) and boots it for real: migrate, identity, notifier and
 # the gateway, read-only, all capabilities dropped, against the host's Postgres/NATS/Redis (its own
 # database, its own NATS server on its own port, its own Redis db). Checks Docker's HEALTHCHECK
-# status, the gateway's /readyz and a register → 201, then prints `image size: <N> MB`.
+# status, the gateway's /readyz and a register → 202 (accepted: the same answer for new and taken addresses), then prints `image size: <N> MB`.
 #
 #   npm run test:image                   (CI runs it after `npm test`)
 #   LEDGERLINE_IMAGE_TEST=skip ...       prints why and exits 0 (e.g. a machine without root/apt)
@@ -249,12 +249,12 @@ log "/readyz 200"
 status=$(curl -s -o "$CACHE/register.json" -w '%{http_code}' "$api/auth/register" \
   -H 'content-type: application/json' \
   -d "{\"email\":\"image-$RUN_ID@example.com\",\"password\":\"correct horse battery staple\",\"displayName\":\"Image\"}")
-if [ "$status" != 201 ]; then
+if [ "$status" != 202 ]; then
   cat "$CACHE/register.json" >&2
-  echo "test-image: POST /auth/register answered $status, expected 201" >&2
+  echo "test-image: POST /auth/register answered $status, expected 202" >&2
   exit 1
 fi
-log "POST /auth/register 201"
+log "POST /auth/register 202"
 
 size=$(docker image inspect -f '{{.Size}}' "$TAG")
 log "done in $(elapsed) s"
