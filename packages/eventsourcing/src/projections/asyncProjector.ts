@@ -3,7 +3,7 @@ import { parkDeadLetter } from '../deadLetters/deadLetters.js';
 import { inTransaction } from '../postgres/connections.js';
 import { readAllWith } from '../postgres/pgEventStore.js';
 import { quoteIdent, schemasOf } from '../postgres/sql.js';
-import { backoffDelay, isPoisonError, sleep } from '../retry/backoff.js';
+import { BatchRetries } from '../retry/batchRetries.js';
 import { positionOf, type RecordedEvent } from '../store/types.js';
 import { inSpan, linksTo, untraced } from '../tracing/tracing.js';
 import { LeaderWorker, type WorkerState } from '../workers/leaderWorker.js';
@@ -43,9 +43,10 @@ export class AsyncProjector {
   private readonly worker: LeaderWorker;
   private readonly schemas: ReturnType<typeof schemasOf>;
   private readonly eventsTable: string;
-  private isolateRemaining = 0;
+  private readonly retries: BatchRetries;
 
   constructor(private readonly options: AsyncProjectorOptions) {
+    this.retries = new BatchRetries(options);
     this.schemas = schemasOf(options.service);
     this.eventsTable = `${quoteIdent(this.schemas.eventStore)}."events"`;
     this.worker = new LeaderWorker({
@@ -78,44 +79,23 @@ export class AsyncProjector {
   private async project(client: PoolClient, stopping: () => boolean): Promise<void> {
     const batchSize = this.options.batchSize ?? 500;
     while (!stopping()) {
-      const size = this.isolateRemaining > 0 ? 1 : batchSize;
+      const size = this.retries.sizeOf(batchSize);
       // Idle polls are not traced; a batch that finds events gets its own span (processBatch).
       const processed = await untraced(() => this.processWithRetries(client, size));
       if (processed < size) await this.options.waitForAppend(this.options.pollIntervalMs ?? 500);
     }
   }
 
-  private async processWithRetries(client: PoolClient, size: number): Promise<number> {
-    const maxAttempts = this.options.maxAttempts ?? 5;
-    for (let attempt = 1; ; attempt++) {
-      let events: RecordedEvent[] = [];
-      try {
-        events = await this.processBatch(client, size, (read) => {
-          events = read;
-        });
-        if (this.isolateRemaining > 0) this.isolateRemaining -= events.length;
-        return events.length;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        if (!isPoisonError(error)) throw error;
-        this.options.onError?.(error);
-        if (attempt < maxAttempts) {
-          await sleep(
-            backoffDelay(attempt, this.options.retryBaseDelayMs ?? 100, this.options.retryMaxDelayMs ?? 5000),
-          );
-          continue;
-        }
-        if (events.length === 0) throw error;
-        if (events.length > 1) {
-          // Find the event at fault: go one by one through what this batch held.
-          this.isolateRemaining = events.length;
-          return 0;
-        }
-        await this.park(client, events[0]!, error, attempt);
-        if (this.isolateRemaining > 0) this.isolateRemaining -= 1;
-        return 1;
-      }
-    }
+  private processWithRetries(client: PoolClient, size: number): Promise<number> {
+    return this.retries.run(
+      (onRead) => this.processBatch(client, size, onRead),
+      (event, error, attempts) => this.park(client, event, error, attempts),
+      () =>
+        client.query('ROLLBACK').then(
+          () => undefined,
+          () => undefined,
+        ),
+    );
   }
 
   private async processBatch(

@@ -5,7 +5,8 @@ import { type PostgresEventStore, readAllWith } from '../postgres/pgEventStore.j
 import { quoteIdent, schemasOf } from '../postgres/sql.js';
 import { handles } from '../projections/projection.js';
 import { readPosition, writePosition } from '../relay/positions.js';
-import { backoffDelay, HandlerError, isPoisonError, sleep } from '../retry/backoff.js';
+import { HandlerError } from '../retry/backoff.js';
+import { BatchRetries } from '../retry/batchRetries.js';
 import { type LogPosition, positionOf, type RecordedEvent } from '../store/types.js';
 import { inSpan, linksTo, untraced } from '../tracing/tracing.js';
 import { LeaderWorker, type WorkerState } from '../workers/leaderWorker.js';
@@ -46,9 +47,10 @@ export class ReactorRunner {
   private readonly schema: string;
   private readonly eventsTable: string;
   private readonly position: string;
-  private isolateRemaining = 0;
+  private readonly retries: BatchRetries;
 
   constructor(private readonly options: ReactorRunnerOptions) {
+    this.retries = new BatchRetries(options);
     this.schema = schemasOf(options.service).eventStore;
     this.eventsTable = `${quoteIdent(this.schema)}."events"`;
     this.position = reactorWorkerName(options.reactor);
@@ -83,7 +85,7 @@ export class ReactorRunner {
   private async run(client: PoolClient, stopping: () => boolean): Promise<void> {
     const batchSize = this.options.batchSize ?? 100;
     while (!stopping()) {
-      const size = this.isolateRemaining > 0 ? 1 : batchSize;
+      const size = this.retries.sizeOf(batchSize);
       // Idle polls are not traced; a batch that finds events gets its own span (processBatch).
       const read = await untraced(() => this.processWithRetries(client, size));
       if (read < size && !stopping())
@@ -91,35 +93,11 @@ export class ReactorRunner {
     }
   }
 
-  private async processWithRetries(client: PoolClient, size: number): Promise<number> {
-    const maxAttempts = this.options.maxAttempts ?? 5;
-    for (let attempt = 1; ; attempt++) {
-      let events: RecordedEvent[] = [];
-      try {
-        events = await this.processBatch(client, size, (read) => {
-          events = read;
-        });
-        if (this.isolateRemaining > 0) this.isolateRemaining -= events.length;
-        return events.length;
-      } catch (error) {
-        if (!isPoisonError(error)) throw error; // the connection: LeaderWorker reconnects
-        this.options.onError?.(error);
-        if (attempt < maxAttempts) {
-          const { retryBaseDelayMs = 100, retryMaxDelayMs = 5000 } = this.options;
-          await sleep(backoffDelay(attempt, retryBaseDelayMs, retryMaxDelayMs));
-          continue;
-        }
-        if (events.length === 0) throw error;
-        if (events.length > 1) {
-          // Find the event at fault: go one by one through what this batch held.
-          this.isolateRemaining = events.length;
-          return 0;
-        }
-        await this.park(client, events[0]!, error, attempt);
-        if (this.isolateRemaining > 0) this.isolateRemaining -= 1;
-        return 1;
-      }
-    }
+  private processWithRetries(client: PoolClient, size: number): Promise<number> {
+    return this.retries.run(
+      (onRead) => this.processBatch(client, size, onRead),
+      (event, error, attempts) => this.park(client, event, error, attempts),
+    );
   }
 
   private async processBatch(
