@@ -15,6 +15,14 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const GATEWAY_PORT = 3901;
 const ECHO_PORT = 3902;
 const USERS = Number(process.env.BENCH_USERS ?? 200);
+// BENCH_ONLY=patchMe (comma-separated) measures only those, e.g. for a profiling run.
+const ONLY = process.env.BENCH_ONLY?.split(',');
+const measures = (name: string) => {
+  const chosen = ONLY === undefined || ONLY.includes(name);
+  // A marker for profiling tools watching the output (which phase runs now).
+  if (chosen && ONLY !== undefined) console.log(`measuring ${name} from ${Date.now()}`);
+  return chosen;
+};
 
 const { databaseUrl, redisUrl } = await infrastructure();
 const nats = await startTestNats({ jetstream: true });
@@ -33,6 +41,8 @@ try {
   children.push(
     startTs('services/identity/src/main.ts', {
       ...common,
+      // Names identity's Postgres sessions in pg_stat_activity (to attribute their CPU when profiling).
+      DATABASE_URL: withApplicationName(databaseUrl, 'bench-identity'),
       SERVICE_SCHEMA: schema,
       // All load comes from one IP here; in production it comes from many.
       LOGIN_IP_MAX_FAILURES: '10000',
@@ -86,41 +96,57 @@ try {
   };
   let n = 0;
   for (let run = 1; run <= RUNS; run++) {
-    results.raw.push(await load({ url: `http://127.0.0.1:${ECHO_PORT}/echo`, seconds: SECONDS }));
-    results.getMe.push(await load({ url: `${gateway}/me`, perRequestHeaders: auth, seconds: SECONDS }));
-    results.patchMe.push(
-      await load({
-        url: `${gateway}/me`,
-        method: 'PATCH',
-        perRequestHeaders: auth,
-        body: () => JSON.stringify({ displayName: `Bench ${n++}` }),
-        seconds: SECONDS,
-      }),
-    );
-    results.login.push(
-      await load({
-        url: `${gateway}/auth/login`,
-        method: 'POST',
-        body: () => JSON.stringify({ email: nextUser().email, password }),
-        seconds: SECONDS,
-      }),
-    );
+    if (measures('raw')) {
+      results.raw.push(await load({ url: `http://127.0.0.1:${ECHO_PORT}/echo`, seconds: SECONDS }));
+    }
+    if (measures('getMe')) {
+      results.getMe.push(await load({ url: `${gateway}/me`, perRequestHeaders: auth, seconds: SECONDS }));
+    }
+    if (measures('patchMe')) {
+      results.patchMe.push(
+        await load({
+          url: `${gateway}/me`,
+          method: 'PATCH',
+          perRequestHeaders: auth,
+          body: () => JSON.stringify({ displayName: `Bench ${n++}` }),
+          seconds: SECONDS,
+        }),
+      );
+    }
+    if (measures('login')) {
+      results.login.push(
+        await load({
+          url: `${gateway}/auth/login`,
+          method: 'POST',
+          body: () => JSON.stringify({ email: nextUser().email, password }),
+          seconds: SECONDS,
+        }),
+      );
+    }
     console.log(
       `run ${run}/${RUNS}: raw ${rps(results.raw)} · GET /me ${rps(results.getMe)} · PATCH /me ${rps(results.patchMe)} · login ${rps(results.login)}`,
     );
   }
-  await writeGatewayResults({
-    results,
-    seconds: SECONDS,
-    cores: cpus().length,
-    argon2: 'argon2id, m=19456 KiB, t=2, p=1 (identity defaults)',
-  });
+  if (ONLY !== undefined) console.log('BENCH_ONLY set: results not written to bench/RESULTS.md');
+  else
+    await writeGatewayResults({
+      results,
+      seconds: SECONDS,
+      cores: cpus().length,
+      argon2: 'argon2id, m=19456 KiB, t=2, p=1 (identity defaults)',
+    });
 } finally {
   for (const child of children.reverse()) await child.stop();
   await nats.stop();
   const pool = await testPool(2);
   await dropServiceSchemas(pool, schema);
   await pool.end();
+}
+
+function withApplicationName(url: string, name: string): string {
+  const parsed = new URL(url);
+  parsed.searchParams.set('application_name', name);
+  return parsed.toString();
 }
 
 function rps(list: LoadResult[]): string {

@@ -1,8 +1,15 @@
 import type { Pool, PoolClient } from 'pg';
 import { quoteIdent } from './sql.js';
 
-/** Cross-process wake-ups are spaced this far apart; readers in this process wake at once. */
-const NOTIFY_INTERVAL_MS = 10;
+/** Cross-process wake-ups are spaced this far apart (each is a pg_notify round trip and transaction). */
+const NOTIFY_INTERVAL_MS = 50;
+
+/**
+ * Readers are woken at most this often under load: each wake-up costs every reader (relay,
+ * reactors, async projectors) a read, and at hundreds of appends a second, reading a few events at
+ * a time cost more than the appends. When quiet, the first append wakes them at once.
+ */
+const WAKE_INTERVAL_MS = 20;
 
 /**
  * One LISTEN connection per store, shared by every subscriber in the process. Notifications
@@ -16,6 +23,8 @@ export class PgNotifier {
   private closed = false;
   private sending = false;
   private sendAgain = false;
+  private lastWake = 0;
+  private wakeTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly pool: Pool,
@@ -37,13 +46,14 @@ export class PgNotifier {
   }
 
   /**
-   * Announces committed appends: wakes this process's readers now, and other processes through
-   * `pg_notify`, at most one per NOTIFY_INTERVAL_MS (appends in between fold into one trailing
-   * notification). Call it after the commit: a NOTIFY inside the append transaction would
-   * serialise every appender's commit, and one per append would cost writers a fifth of their rate.
+   * Announces committed appends: wakes this process's readers (at once, or at most every
+   * WAKE_INTERVAL_MS under load), and other processes through `pg_notify`, at most one per
+   * NOTIFY_INTERVAL_MS (appends in between fold into one trailing notification). Call it after the
+   * commit: a NOTIFY inside the append transaction would serialise every appender's commit, and
+   * one per append would cost writers a fifth of their rate.
    */
   notifyAppended(): void {
-    this.wakeAll();
+    this.wakeSoon();
     if (this.closed) return;
     if (this.sending) {
       this.sendAgain = true;
@@ -70,8 +80,23 @@ export class PgNotifier {
     for (const waiter of [...this.waiters]) waiter();
   }
 
+  // At once when the last wake-up is older than WAKE_INTERVAL_MS; otherwise once, when it is.
+  private wakeSoon(): void {
+    if (this.wakeTimer) return;
+    const wait = this.lastWake + WAKE_INTERVAL_MS - Date.now();
+    const wake = () => {
+      this.wakeTimer = undefined;
+      this.lastWake = Date.now();
+      this.wakeAll();
+    };
+    if (wait <= 0) wake();
+    else this.wakeTimer = setTimeout(wake, wait);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.wakeTimer);
+    this.wakeTimer = undefined;
     this.wakeAll();
     await this.connecting?.catch(() => undefined);
     const client = this.client;
@@ -99,7 +124,7 @@ export class PgNotifier {
       client.release();
       return;
     }
-    client.on('notification', () => this.wakeAll());
+    client.on('notification', () => this.wakeSoon());
     let dropped = false;
     client.on('error', (error) => {
       // Drop the broken connection (once: a dead socket can report more than one error, and a

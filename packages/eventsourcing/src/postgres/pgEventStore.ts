@@ -22,7 +22,8 @@ import type {
   SubscribeOptions,
   Subscription,
 } from '../store/types.js';
-import { stampTrace } from '../tracing/tracing.js';
+import { detachedFromTraces, stampTrace } from '../tracing/tracing.js';
+import { AppendBatcher } from './appendBatcher.js';
 import { type AppendStatement, appendStatement } from './appendSql.js';
 import { asUnavailable, guardPool, withClient } from './connections.js';
 import { PgNotifier } from './notifier.js';
@@ -66,6 +67,11 @@ export interface PostgresEventStoreOptions {
   appendHooks?: AppendHook[];
   /** How often subscribers poll when no notification arrives (a late commit sends none). */
   pollIntervalMs?: number;
+  /**
+   * Append transactions in flight at once (default 4); appends beyond share the next transaction
+   * (group commit, see AppendBatcher). Leave pool connections for reads and workers.
+   */
+  appendConcurrency?: number;
 }
 
 /** The Postgres adapter of the event-store port (ARCHITECTURE.md, "Event store"). */
@@ -76,6 +82,7 @@ export class PostgresEventStore implements MultiStreamEventStore {
   private readonly hooks: AppendHook[];
   private readonly notifier: PgNotifier;
   private readonly pollIntervalMs: number;
+  private readonly batcher: AppendBatcher;
 
   constructor(options: PostgresEventStoreOptions) {
     this.pool = guardPool(options.pool);
@@ -84,13 +91,21 @@ export class PostgresEventStore implements MultiStreamEventStore {
     this.hooks = options.appendHooks ?? [];
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.notifier = new PgNotifier(this.pool, `${this.schema}_events`);
+    this.batcher = new AppendBatcher({
+      maxInFlight: options.appendConcurrency ?? 4,
+      runOne: (append) => this.ownTransaction([append], append).then(single),
+      runMany: (appends) => this.ownTransaction(appends, {}),
+      // Appends that waited run after another request's transaction: outside every trace (their
+      // events carry their own handler's trace, stamped in append()).
+      detach: detachedFromTraces,
+    });
   }
 
   async append(streamId: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult> {
     if (events.length === 0) throw new ConflictError('an append needs at least one event', { streamId });
     const needsTransaction = this.hooks.length > 0 || options.reserve?.length || options.release?.length;
     const result = needsTransaction
-      ? await this.ownTransaction([{ ...options, streamId, events }], options).then(single)
+      ? await this.batcher.append({ ...options, streamId, events: events.map(stampEvent(options)) })
       : await this.appendOnce(this.pool, streamId, events, options).catch((error: unknown) => {
           throw asUnavailable(error);
         });
@@ -400,6 +415,11 @@ export class PostgresEventStore implements MultiStreamEventStore {
     );
   }
 }
+
+// The appending handler's trace on each event, taken now: a shared transaction runs outside it.
+const stampEvent =
+  (options: AppendOptions) =>
+  (event: NewEvent): NewEvent => ({ ...event, meta: stampTrace({ ...options.meta, ...event.meta }) });
 
 // Event ids come from the one UUIDv7 source (@ledgerline/contracts), which draws its randomness
 // 4 KiB at a time: a getrandom() per id was ~1.5% of identity's CPU on PATCH /me.

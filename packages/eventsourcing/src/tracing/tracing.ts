@@ -8,6 +8,7 @@ import {
   isSpanContextValid,
   type Link,
   ProxyTracerProvider,
+  ROOT_CONTEXT,
   type Span,
   type SpanContext,
   SpanKind,
@@ -181,6 +182,15 @@ export function traceFieldsOf(span: Span | undefined): TraceFields {
 export function untraced<T>(fn: () => T): T {
   if (tracingOff()) return fn();
   return context.with(context.active().setValue(SUPPRESS_TRACING, true), fn);
+}
+
+/**
+ * Runs `fn` outside any trace, with tracing suppressed: for work done on behalf of several
+ * requests at once (a shared append transaction), which belongs to none of their traces.
+ */
+export function detachedFromTraces<T>(fn: () => T): T {
+  if (tracingOff()) return fn();
+  return context.with(ROOT_CONTEXT.setValue(SUPPRESS_TRACING, true), fn);
 }
 
 function unsuppressed(ctx: Context): Context {

@@ -9,10 +9,11 @@ import {
   type RequestContract,
   type RequestOf,
   type SuccessfulReply,
+  UnavailableError,
 } from '@ledgerline/contracts';
 import { asUnavailable } from '@ledgerline/eventsourcing';
 import type { Logger } from 'pino';
-import { currentMessageContext } from '../context/messageContext.js';
+import { currentDeadline, currentMessageContext } from '../context/messageContext.js';
 import { createLogger } from '../logging/createLogger.js';
 
 export type MessageHandlerFn<C extends RequestContract> = (
@@ -33,6 +34,7 @@ export function setHandlerLogger(logger: Logger): void {
  * The thin transport adapter: parse the payload with the contract, run `fn`, map the outcome to a
  * reply. Never throws: bad input is a VALIDATION reply, AppErrors keep their code, anything else is
  * logged and replied as INTERNAL. The reply data is parsed too, so a bug cannot leak extra fields.
+ * A request whose caller has already given up (its deadline travels in the headers) starts nothing.
  */
 export async function handleMessage<C extends RequestContract>(
   contract: C,
@@ -42,6 +44,10 @@ export async function handleMessage<C extends RequestContract>(
 ): Promise<HandlerReply<C>> {
   try {
     const request = parseRequest(contract, payload);
+    const deadline = currentDeadline();
+    if (deadline !== undefined && Date.now() >= deadline) {
+      throw new UnavailableError('the caller gave up before the handler started');
+    }
     const data = await fn(request, currentMessageContext());
     return ok(contract.reply.parse(data) as ReplyDataOf<C>);
   } catch (error) {

@@ -26,6 +26,21 @@ describe('handleMessage', () => {
     expect(reply).toEqual({ ok: true, data: { id: '1', name: 'Ada by u1' } });
   });
 
+  it('replies UNAVAILABLE without calling the handler when the caller has already given up', async () => {
+    let called = false;
+    const reply = await runWithMessageContext(
+      newRootMeta(),
+      () =>
+        handleMessage(rename, { id: '1', name: 'Ada' }, (req) => {
+          called = true;
+          return req;
+        }),
+      Date.now() - 1,
+    );
+    expect(called).toBe(false);
+    expect(reply).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE' } });
+  });
+
   it('replies VALIDATION for bad input without calling the handler', async () => {
     let called = false;
     const reply = await handleMessage(rename, { id: 1 }, () => {

@@ -1,9 +1,9 @@
-import { healthQuery, UnavailableError } from '@ledgerline/contracts';
+import { healthQuery } from '@ledgerline/contracts';
 import { type INestMicroservice, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { currentDeadline, newRootMeta } from '../context/messageContext.js';
+import { newRootMeta } from '../context/messageContext.js';
 import { PinoNestLogger } from '../logging/nestLogger.js';
 import { handleMessage, setHandlerLogger } from '../nest/handleMessage.js';
 import { type HealthProbe, natsProbe, postgresProbe, runHealthChecks } from '../nest/health.js';
@@ -66,14 +66,7 @@ export async function startTransport(options: TransportOptions): Promise<Transpo
         handleMessage(
           contract,
           payload,
-          (request, meta) => {
-            // The caller stopped waiting (its deadline travels in the headers): start nothing for it.
-            const deadline = currentDeadline();
-            if (deadline !== undefined && Date.now() >= deadline) {
-              throw new UnavailableError('the caller gave up before the handler started');
-            }
-            return entry.handle(deps, request, meta ?? newRootMeta()) as never;
-          },
+          (request, meta) => entry.handle(deps, request, meta ?? newRootMeta()) as never,
           logger,
         ),
       );

@@ -19,7 +19,7 @@ import { assertPasswordPolicy } from '../shared/passwordPolicy.js';
 import { type AccountsDeps, accountCommand, runAccountCommand } from './accountsDeps.js';
 import { findLoginAccountByEmail } from './loginAccounts.js';
 import { usersListProjection } from './projections/usersList.js';
-import { getMe, getUser, toProfile, userFromDocument } from './userViews.js';
+import { getMe, getUser, toProfile } from './userViews.js';
 
 // Profile, deactivation and the administrator's commands. Replies are read back from the inline
 // read model, which the append already updated (read-your-writes).
@@ -36,7 +36,7 @@ export async function updateProfile(
   // Prisma cost a second pool checkout, a round trip and Prisma's per-query work on every PATCH.
   // Read it when there is none (nothing changed, or a store without inline projections).
   const row = projectedRow(result, usersListProjection, userId);
-  return row ? toProfile(userFromDocument(row)) : getMe(deps.prisma, userId);
+  return row ? toProfile(row) : getMe(deps.prisma, userId);
 }
 
 /** The acting user's id, when a user is acting (the gateway puts it in the message meta). */

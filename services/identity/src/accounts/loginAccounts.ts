@@ -1,19 +1,7 @@
+import { accountStatusSchema, type Role, roleSchema, type Tier, tierSchema } from '@ledgerline/contracts';
+import type { LoginAccount as LoginAccountRow } from '../generated/prisma/client.js';
 import type { ReadModels } from '../service.js';
 import { normaliseEmail } from '../shared/emails.js';
-
-/** What sign-in needs to know about an account (the `login_accounts` read model). */
-export interface LoginAccount {
-  id: string;
-  email: string;
-  displayName: string;
-  locale: string;
-  /** Null only for an account without a password (none today; passwordless accounts later). */
-  passwordHash: string | null;
-  status: 'active' | 'deactivated';
-  emailVerified: boolean;
-  role: 'user' | 'admin';
-  tier: 'free' | 'pro' | 'enterprise';
-}
 
 const SELECT = {
   id: true,
@@ -27,8 +15,24 @@ const SELECT = {
   tier: true,
 } as const;
 
-// Columns are plain text in the table; the projection only ever writes these values.
-const toLoginAccount = (row: Record<string, unknown>): LoginAccount => row as unknown as LoginAccount;
+/**
+ * What sign-in needs to know about an account (the `login_accounts` read model). `passwordHash`
+ * is null only for an account without a password (none today; passwordless accounts later).
+ */
+export type LoginAccount = Omit<Pick<LoginAccountRow, keyof typeof SELECT>, 'status' | 'role' | 'tier'> & {
+  status: 'active' | 'deactivated';
+  role: Role;
+  tier: Tier;
+};
+
+// The columns are plain text; the projection only ever writes these values, so a parse failure
+// means a corrupt read model and is worth an error rather than a wrong role in a token.
+const toLoginAccount = (row: Pick<LoginAccountRow, keyof typeof SELECT>): LoginAccount => ({
+  ...row,
+  status: accountStatusSchema.parse(row.status),
+  role: roleSchema.parse(row.role),
+  tier: tierSchema.parse(row.tier),
+});
 
 /** The account with this e-mail (normalised here, so callers may pass it as typed), or null. */
 export async function findLoginAccountByEmail(

@@ -1,8 +1,16 @@
-import { type AdminUser, NotFoundError, type Profile } from '@ledgerline/contracts';
+import {
+  type AdminUser,
+  accountStatusSchema,
+  NotFoundError,
+  type Profile,
+  roleSchema,
+  tierSchema,
+} from '@ledgerline/contracts';
 import type { User } from '../generated/prisma/client.js';
 import type { ReadModels } from '../service.js';
 
-// The read side of accounts: rows of `users` as the contracts shape them.
+// The read side of accounts: rows of `users` as the contracts shape them. Role, tier and status
+// are plain text columns that only the projection writes; parsing them narrows without a cast.
 
 /** A `users` row as the user sees themself (GET /me). */
 export const toProfile = (row: User): Profile => ({
@@ -12,10 +20,10 @@ export const toProfile = (row: User): Profile => ({
   avatarFileId: row.avatarFileId,
   locale: row.locale,
   emailVerified: row.emailVerified,
-  role: row.role as Profile['role'],
-  tier: row.tier as Profile['tier'],
+  role: roleSchema.parse(row.role),
+  tier: tierSchema.parse(row.tier),
   mfaEnabled: row.mfaEnabled,
-  status: row.status as Profile['status'],
+  status: accountStatusSchema.parse(row.status),
   createdAt: row.createdAt.toISOString(),
 });
 
@@ -24,17 +32,6 @@ export const toAdminUser = (row: User): AdminUser => ({
   ...toProfile(row),
   lastLoginAt: row.lastLoginAt?.toISOString() ?? null,
 });
-
-/**
- * A `users` row as an inline projection stored it (JSON from Postgres: timestamps as strings) in
- * Prisma's shape, so replies built from the append's own write match a read of the row.
- */
-export const userFromDocument = (doc: Record<string, unknown>): User =>
-  ({
-    ...doc,
-    createdAt: new Date(doc.createdAt as string),
-    lastLoginAt: doc.lastLoginAt == null ? null : new Date(doc.lastLoginAt as string),
-  }) as User;
 
 async function userRow(prisma: ReadModels, userId: string): Promise<User> {
   const row = await prisma.user.findUnique({ where: { id: userId } });

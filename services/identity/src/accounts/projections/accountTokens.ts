@@ -1,15 +1,6 @@
-import { type DomainEvent, defineProjection } from '@ledgerline/eventsourcing';
+import { defineProjection } from '@ledgerline/eventsourcing';
+import type { AccountToken } from '../../generated/prisma/client.js';
 import type { AccountEvent } from '../account.js';
-
-/** An `account_tokens` row: which account an e-mailed token (by its sha256) belongs to. */
-export interface AccountTokenRow {
-  [column: string]: unknown;
-  tokenHash: string;
-  userId: string;
-  kind: string;
-  expiresAt: string;
-  usedAt: string | null;
-}
 
 type Handled = Extract<AccountEvent, { type: 'AccountTokenIssued' | 'AccountTokenConsumed' }>;
 
@@ -17,18 +8,20 @@ type Handled = Extract<AccountEvent, { type: 'AccountTokenIssued' | 'AccountToke
  * The `account_tokens` table: a token arrives without a user id, so this finds the account to
  * load. The account itself decides whether the token is still usable (latest, unused, unexpired).
  */
-export const accountTokensProjection = defineProjection<DomainEvent, AccountTokenRow>({
+export const accountTokensProjection = defineProjection<Handled, AccountToken>({
   name: 'identity.accountTokens',
   table: 'account_tokens',
   key: 'tokenHash',
   canHandle: ['AccountTokenIssued', 'AccountTokenConsumed'],
-  documentId: (event) => (event.data as { tokenHash: string }).tokenHash,
-  evolve: (row, recorded) => {
-    const event = recorded as unknown as Handled;
-    if (event.type === 'AccountTokenIssued') {
-      const { tokenHash, userId, kind, expiresAt } = event.data;
-      return { tokenHash, userId, kind, expiresAt, usedAt: null };
+  documentId: (event) => event.data.tokenHash,
+  evolve: (row, event) => {
+    switch (event.type) {
+      case 'AccountTokenIssued': {
+        const { tokenHash, userId, kind, expiresAt } = event.data;
+        return { tokenHash, userId, kind, expiresAt: new Date(expiresAt), usedAt: null };
+      }
+      case 'AccountTokenConsumed':
+        return row && { ...row, usedAt: new Date(event.data.consumedAt) };
     }
-    return row === null ? null : { ...row, usedAt: event.data.consumedAt };
   },
 });

@@ -1,13 +1,23 @@
 import type { RecordedEvent } from '@ledgerline/eventsourcing';
 import { describe, expect, it } from 'vitest';
+import type { MfaEvent } from '../../mfa/mfa.js';
+import type { SessionEvent } from '../../sessions/session.js';
+import type { AccountEvent } from '../account.js';
 import { accountTokensProjection } from './accountTokens.js';
 import { loginAccountsProjection } from './loginAccountsProjection.js';
 import { usersListProjection } from './usersList.js';
 
+type IdentityEvent = AccountEvent | MfaEvent | SessionEvent;
+type DataOf<T extends IdentityEvent['type']> = Extract<IdentityEvent, { type: T }>['data'];
+
 const userId = '01900000-0000-7000-8000-000000000001';
+const sessionId = '01900000-0000-7000-8000-0000000000a1';
 const T0 = '2026-11-23T10:00:00.000Z';
+const T1 = '2026-11-23T11:00:00.000Z';
+const recipient = { userId, email: 'ada@example.com', displayName: 'Ada', locale: 'de' };
 let position = 0;
-const event = (type: string, data: Record<string, unknown>): RecordedEvent => ({
+// Typed by the event's type, so each projection gets exactly the union it declares.
+const event = <T extends IdentityEvent['type']>(type: T, data: DataOf<T>): RecordedEvent<T, DataOf<T>> => ({
   id: `e${++position}`,
   type,
   schemaVersion: 1,
@@ -19,7 +29,7 @@ const event = (type: string, data: Record<string, unknown>): RecordedEvent => ({
   data,
   meta: {},
 });
-const fold = <D>(p: { evolve(d: D | null, e: RecordedEvent): D | null }, events: RecordedEvent[]) =>
+const fold = <D, E>(p: { evolve(d: D | null, e: E): D | null }, events: NoInfer<E>[]) =>
   events.reduce<D | null>((doc, e) => p.evolve(doc, e), null);
 
 const registered = event('UserRegistered', {
@@ -29,16 +39,27 @@ const registered = event('UserRegistered', {
   registeredAt: T0,
 });
 const opened = event('AccountOpened', { userId, locale: 'de', role: 'user', tier: 'pro' });
+const sessionOpened = event('SessionOpened', {
+  sessionId,
+  userId,
+  openedAt: T1,
+  expiresAt: '2026-12-23T11:00:00.000Z',
+  refreshTokenHash: 'r1',
+  ip: '192.0.2.1',
+  userAgent: 'curl',
+  mfa: false,
+  method: 'password',
+});
 
 describe('users projection', () => {
   it('builds the row from account events and from MFA and sign-in events', () => {
     const row = fold(usersListProjection, [
       registered,
       opened,
-      event('EmailVerified', { userId, email: 'ada@example.com', verifiedAt: T0 }),
-      event('MfaEnabled', { userId, enabledAt: T0 }),
-      event('SessionOpened', { userId, sessionId: 's', openedAt: '2026-11-23T11:00:00.000Z' }),
-      event('UserRoleChanged', { userId, role: 'admin', changedAt: T0, by: null }),
+      event('EmailVerified', { ...recipient, verifiedAt: T0 }),
+      event('MfaEnabled', { ...recipient, enabledAt: T0 }),
+      sessionOpened,
+      event('UserRoleChanged', { ...recipient, role: 'admin', changedAt: T0, by: null }),
     ]);
     expect(row).toMatchObject({
       id: userId,
@@ -47,7 +68,8 @@ describe('users projection', () => {
       role: 'admin',
       emailVerified: true,
       mfaEnabled: true,
-      lastLoginAt: '2026-11-23T11:00:00.000Z',
+      createdAt: new Date(T0),
+      lastLoginAt: new Date(T1),
       status: 'active',
     });
     expect(usersListProjection.canHandle).toEqual(
@@ -56,7 +78,7 @@ describe('users projection', () => {
   });
 
   it('ignores events about a user it never saw registered', () => {
-    expect(fold(usersListProjection, [event('MfaEnabled', { userId })])).toBeNull();
+    expect(fold(usersListProjection, [event('MfaEnabled', { ...recipient, enabledAt: T0 })])).toBeNull();
   });
 });
 
@@ -66,7 +88,7 @@ describe('login accounts projection', () => {
       registered,
       opened,
       event('PasswordHashSet', { userId, passwordHash: '$argon2id$x', setAt: T0 }),
-      event('UserDeactivated', { userId, email: 'ada@example.com', deactivatedAt: T0, by: userId }),
+      event('UserDeactivated', { ...recipient, deactivatedAt: T0, by: userId }),
     ]);
     expect(row).toMatchObject({
       normalisedEmail: 'ada@example.com',
@@ -82,7 +104,7 @@ describe('account tokens projection', () => {
       userId,
       kind: 'password_reset',
       tokenHash: 'h',
-      expiresAt: T0,
+      expiresAt: T1,
       issuedAt: T0,
     });
     const consumed = event('AccountTokenConsumed', {
@@ -96,8 +118,8 @@ describe('account tokens projection', () => {
       tokenHash: 'h',
       userId,
       kind: 'password_reset',
-      expiresAt: T0,
-      usedAt: T0,
+      expiresAt: new Date(T1),
+      usedAt: new Date(T0),
     });
   });
 });

@@ -1,29 +1,15 @@
-import { type DomainEvent, defineProjection, type RecordedEvent } from '@ledgerline/eventsourcing';
+import { defineProjection } from '@ledgerline/eventsourcing';
+import type { Session } from '../../generated/prisma/client.js';
 import type { SessionEvent } from '../session.js';
 
-/** A row of `sessions` (prisma/schema/sessions.prisma): one per live session, removed when it ends. */
-export interface SessionRow extends Record<string, unknown> {
-  id: string;
-  userId: string;
-  userAgent: string | null;
-  ip: string | null;
-  mfa: boolean;
-  createdAt: string;
-  lastSeenAt: string;
-  expiresAt: string;
-}
-
-const asSessionEvent = (event: RecordedEvent) => ({ type: event.type, data: event.data }) as SessionEvent;
-
-/** The sessions each user has open: ListMySessions and "log out everywhere" read it. */
-export const sessionsListProjection = defineProjection<DomainEvent, SessionRow>({
+/** The sessions each user has open (one row per live session): ListMySessions and "log out everywhere" read it. */
+export const sessionsListProjection = defineProjection<SessionEvent, Session>({
   name: 'sessions',
   table: 'sessions',
   canHandle: ['SessionOpened', 'SessionRefreshed', 'SessionRevoked', 'SessionEnded'],
   // The bulk SessionRevoked (sessionId null) is only an announcement: each session has its SessionEnded.
-  documentId: (event) => (event.data as { sessionId: string | null }).sessionId ?? null,
-  evolve(row, recorded) {
-    const event = asSessionEvent(recorded);
+  documentId: (event) => event.data.sessionId,
+  evolve(row, event) {
     switch (event.type) {
       case 'SessionOpened': {
         const { sessionId, userId, userAgent, ip, mfa, openedAt, expiresAt } = event.data;
@@ -33,9 +19,9 @@ export const sessionsListProjection = defineProjection<DomainEvent, SessionRow>(
           userAgent,
           ip,
           mfa,
-          createdAt: openedAt,
-          lastSeenAt: openedAt,
-          expiresAt,
+          createdAt: new Date(openedAt),
+          lastSeenAt: new Date(openedAt),
+          expiresAt: new Date(expiresAt),
         };
       }
       case 'SessionRefreshed': {
@@ -43,8 +29,8 @@ export const sessionsListProjection = defineProjection<DomainEvent, SessionRow>(
         const { refreshedAt, expiresAt, ip, userAgent } = event.data;
         return {
           ...row,
-          lastSeenAt: refreshedAt,
-          expiresAt,
+          lastSeenAt: new Date(refreshedAt),
+          expiresAt: new Date(expiresAt),
           ip: ip ?? row.ip,
           userAgent: userAgent ?? row.userAgent,
         };
