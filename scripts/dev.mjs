@@ -1,7 +1,8 @@
 // `npm run dev` and `turbo dev` (turbo.json's root task `//#dev` runs this same script with the whole
 // environment): loads .env, checks the infrastructure (starting the compose one when a Docker engine
 // answers), generates code, migrates, runs every service in watch mode, and prints the banner once
-// the gateway's /readyz?full is green. Ctrl-C stops every service and waits for them.
+// the gateway's /readyz?full is green. Ctrl-C stops every service and waits for them. The gateway
+// runs twice: the API on PORT, and the Stripe webhook ingress (WEBHOOKS_ONLY=true) on WEBHOOKS_PORT.
 import { spawn, spawnSync } from 'node:child_process';
 import { delimiter } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -34,6 +35,12 @@ const urls = {
   smtp: env.SMTP_URL || 'smtp://127.0.0.1:1025',
 };
 const gatewayUrl = `http://localhost:${env.PORT || 3000}${env.ROOT_PATH || ''}`;
+// The webhook ingress's own port, as its own Deployment has in production (3001 is compose's Grafana).
+const webhooksPort = env.WEBHOOKS_PORT || '3002';
+const webhooksUrl = `http://localhost:${webhooksPort}${env.ROOT_PATH || ''}`;
+// The ingress refuses to start without a signing secret; this one is for local deliveries only
+// (`stripe listen` prints its own: put that in .env as STRIPE_WEBHOOK_SECRETS).
+const DEV_WEBHOOK_SECRET = 'whsec_ledgerline_dev';
 const turbo = `${root}node_modules/.bin/turbo`;
 
 await checkInfrastructure();
@@ -132,11 +139,31 @@ function run(command, args, failure, { quiet = false } = {}) {
   });
 }
 
+/**
+ * The services, plus the gateway a second time as the webhook ingress: the same package and watch
+ * script, with WEBHOOKS_ONLY=true on its own port (a .env saying WEBHOOKS_ONLY=true must not turn
+ * the API itself into an ingress).
+ */
+function withWebhookIngress(services) {
+  const gateway = services.find((s) => s.name === 'api-gateway');
+  if (!gateway) return services;
+  const webhooks = {
+    ...gateway,
+    name: 'webhooks',
+    env: {
+      WEBHOOKS_ONLY: 'true',
+      PORT: webhooksPort,
+      STRIPE_WEBHOOK_SECRETS: env.STRIPE_WEBHOOK_SECRETS || DEV_WEBHOOK_SECRET,
+    },
+  };
+  return [...services.map((s) => (s === gateway ? { ...s, env: { WEBHOOKS_ONLY: 'false' } } : s)), webhooks];
+}
+
 async function runServices() {
-  const services = devServices(root);
+  const services = withWebhookIngress(devServices(root));
   const width = Math.max(...services.map((s) => s.name.length));
   let stopping = false;
-  const children = services.map(({ name, dir, script }) => {
+  const children = services.map(({ name, dir, script, env: own }) => {
     // The service's `dev` script as npm would run it, but exec'd: the child is the watcher itself, so
     // a stop signals it once and it passes that on to its service (a second SIGINT would make the
     // service quit at once). Its own process group, so a last SIGKILL reaches the watcher and its
@@ -145,7 +172,7 @@ async function runServices() {
     const simple = !/[;&|]/.test(script);
     const child = spawn('/bin/sh', ['-c', simple ? `exec ${script}` : script], {
       cwd: dir,
-      env: { ...env, PATH: path },
+      env: { ...env, ...own, PATH: path },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
@@ -199,22 +226,37 @@ function signalGroup(pid, signal) {
   }
 }
 
-/** Polls /readyz?full: the banner once every service answers; past the deadline, says what is not ready. */
+/**
+ * Polls /readyz?full, then the webhook ingress's /readyz: the banner once every service answers;
+ * past the deadline, says what is not ready.
+ */
 async function announceWhenReady(stopped) {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let failed = false;
   while (!stopped()) {
-    const state = readinessOf(await pollReadiness());
+    let state = readinessOf(await pollReadiness(`${gatewayUrl}/readyz?full`));
+    if (state.ready) {
+      const webhooks = await pollReadiness(`${webhooksUrl}/readyz`);
+      if (webhooks.status !== 200) {
+        const why = webhooks.error ? `not answering (${webhooks.error})` : `answered ${webhooks.status}`;
+        state = { ready: false, reason: `webhook ingress at ${webhooksUrl}/readyz ${why}` };
+      }
+    }
     if (state.ready) {
       if (failed) console.log(`${me}: the cluster became ready after all.`);
-      console.log(
-        runningBanner({
-          gatewayUrl,
-          publicUrl: env.PUBLIC_URL?.replace(/\/$/, ''),
-          smtpUrl: urls.smtp,
-          mailpitUiUrl: env.MAILPIT_UI_URL,
-        }).join('\n'),
+      const banner = runningBanner({
+        gatewayUrl,
+        publicUrl: env.PUBLIC_URL?.replace(/\/$/, ''),
+        smtpUrl: urls.smtp,
+        mailpitUiUrl: env.MAILPIT_UI_URL,
+      });
+      const afterGateway = banner.findIndex((line) => line.startsWith('  gateway')) + 1;
+      banner.splice(
+        afterGateway,
+        0,
+        `  webhooks      ${webhooksUrl}/webhooks/stripe (stripe listen --forward-to this URL)`,
       );
+      console.log(banner.join('\n'));
       return;
     }
     if (!failed && Date.now() > deadline) {
@@ -222,7 +264,7 @@ async function announceWhenReady(stopped) {
       console.error(
         [
           '',
-          `${me}: start-up FAILED: ${gatewayUrl}/readyz?full not green after ${READY_TIMEOUT_MS / 1000} s: ${state.reason}.`,
+          `${me}: start-up FAILED: not ready after ${READY_TIMEOUT_MS / 1000} s: ${state.reason}.`,
           'The services keep running in watch mode (a saved fix restarts them); Ctrl-C stops everything.',
           '',
         ].join('\n'),
@@ -232,9 +274,9 @@ async function announceWhenReady(stopped) {
   }
 }
 
-async function pollReadiness() {
+async function pollReadiness(url) {
   try {
-    const response = await fetch(`${gatewayUrl}/readyz?full`, { signal: AbortSignal.timeout(10_000) });
+    const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
     const body = await response.json().catch(() => undefined);
     return { status: response.status, body };
   } catch (error) {

@@ -41,7 +41,8 @@ export async function benchTierLatency(
   env: { databaseUrl: string; redisUrl: string },
   options: {
     users: number;
-    concurrency: number;
+    /** Subscriptions delivered per second. */
+    rate: number;
     ingressPort: number;
     schemas: { identity: string; billing: string };
   },

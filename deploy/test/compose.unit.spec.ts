@@ -21,6 +21,8 @@ const INFRASTRUCTURE_FOR_DEV = ['postgres', 'nats', 'redis', 'minio', 'mailpit']
 const isLedgerline = (service: ComposeService) => service.build !== undefined;
 const runsOpsCli = (service: ComposeService) => [service.command ?? []].flat()[0] === 'ledgerline';
 const appServices = services.filter(([, s]) => isLedgerline(s) && !runsOpsCli(s));
+/** The gateway image again as the Stripe webhook ingress: SERVICE=api-gateway, WEBHOOKS_ONLY=true. */
+const isWebhookIngress = (service: ComposeService) => environmentOf(service).WEBHOOKS_ONLY === 'true';
 
 // A default pointing at the loopback address means "a server on this machine": inside a
 // container that is the container itself, so compose must set the variable.
@@ -46,7 +48,11 @@ describe('docker-compose.yml', () => {
       .map((s) => s.name)
       .filter((name) => !PENDING_DEPLOYMENT.has(name));
     expect(expected).toEqual(expect.arrayContaining(['api-gateway', 'identity', 'notifier']));
-    expect(appServices.map(([, s]) => environmentOf(s).SERVICE).sort()).toEqual(expected);
+    // Once each, the webhook ingress aside (the gateway's second process, checked below).
+    const entryPoints = appServices
+      .filter(([, s]) => !isWebhookIngress(s))
+      .map(([, s]) => environmentOf(s).SERVICE);
+    expect(entryPoints.sort()).toEqual(expected);
     expect(compose.services.kurrentdb?.profiles).toEqual(['kurrent']);
   });
 
@@ -117,6 +123,24 @@ describe('docker-compose.yml', () => {
       // Pulled images carry a version; images built here only need a fixed local tag.
       if (!isLedgerline(service)) expect(tag, `${name}: ${image} is not a version`).toMatch(/\d/);
     }
+  });
+
+  it('runs the webhook ingress: the gateway image with WEBHOOKS_ONLY=true on its own port, health-checked', () => {
+    const ingresses = appServices.filter(([, s]) => isWebhookIngress(s));
+    expect(ingresses.map(([name]) => name)).toEqual(['webhooks']);
+    const webhooks = compose.services.webhooks as ComposeService;
+    const gateway = compose.services['api-gateway'] as ComposeService;
+    const env = environmentOf(webhooks);
+    expect(env.SERVICE).toBe('api-gateway');
+    expect(webhooks.image).toBe(gateway.image);
+    // The ingress refuses to start without a signing secret.
+    expect(env.STRIPE_WEBHOOK_SECRETS, 'webhooks: STRIPE_WEBHOOK_SECRETS').toBeTruthy();
+    // Its own port, published, and the one the image's HEALTHCHECK probes (the gateway's PORT).
+    expect(env.PORT).toBeTruthy();
+    expect(env.PORT).not.toBe(environmentOf(gateway).PORT ?? '3000');
+    expect(publishedPorts(webhooks)).toEqual([`${env.PORT}/tcp`]);
+    expect(webhooks.healthcheck).toEqual(gateway.healthcheck);
+    expect(environmentOf(gateway).WEBHOOKS_ONLY ?? 'false').toBe('false');
   });
 
   it('publishes no host port twice', () => {
