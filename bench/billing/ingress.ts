@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { connectNats, ensureStreams } from '@ledgerline/platform';
 import type { TestNats } from '@ledgerline/testing';
 import { jetstream } from '@nats-io/jetstream';
@@ -8,6 +9,8 @@ import { type Child, startTs, waitForOk } from '../gateway/processes.js';
 
 export interface IngressLoad {
   requestsPerSecond: number;
+  /** CPU (user + system) the ingress process spent per answered delivery, in µs: load-independent. */
+  cpuMicrosPerDelivery: number;
   p50: number;
   p99: number;
   /** Responses by status (every one should be 200). */
@@ -19,6 +22,8 @@ export interface IngressRun {
   ingress: IngressLoad;
   /** Acked JetStream publishes of the same payloads at the same concurrency, per second. */
   rawPerSecond: number;
+  /** CPU this (publishing) process spent per raw acked publish, in µs. */
+  rawCpuMicrosPerPublish: number;
 }
 
 const SECRET = 'whsec_bench_ingress';
@@ -53,24 +58,62 @@ const payload = (): string =>
     2,
   );
 
+/** A delivery as Stripe would send it: the body and its `Stripe-Signature` header. */
+interface Delivery {
+  readonly id: string;
+  readonly body: string;
+  readonly signature: string;
+}
+
+// Deliveries are built (fresh event id, HMAC) before a measured window, not during it: Stripe signs
+// on its own machines, and the load generator shares the 2 cores with what it measures. Enough for
+// `perSecond` × `seconds`; past that they are built on demand.
+const PER_SECOND_PREPARED = 12_000;
+function prepareDeliveries(seconds: number): () => Delivery {
+  const build = (): Delivery => {
+    const body = payload();
+    const id = /"id": "([^"]+)"/.exec(body)?.[1] ?? '';
+    return {
+      id,
+      body,
+      signature: Stripe.webhooks.generateTestHeaderString({ payload: body, secret: SECRET }),
+    };
+  };
+  const prepared = Array.from({ length: seconds * PER_SECOND_PREPARED }, build);
+  let next = 0;
+  return () => prepared[next++] ?? build();
+}
+
+/** CPU time (user + system) of a process so far, in µs, from /proc (Linux). */
+function cpuMicrosOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  // utime and stime are fields 14 and 15 of stat (11 and 12 after the command), in clock ticks (100/s).
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
 /** Raw baseline: as many acked JetStream publishes as `CONNECTIONS` concurrent publishers do in `seconds`. */
-async function rawPublishes(natsUrl: string, seconds: number): Promise<number> {
+async function rawPublishes(
+  natsUrl: string,
+  seconds: number,
+): Promise<{ perSecond: number; cpuMicrosPerPublish: number }> {
   const nc = await connectNats({ servers: natsUrl, name: 'bench-raw' });
   const js = jetstream(nc);
+  const next = prepareDeliveries(seconds);
   let count = 0;
+  const cpuBefore = process.cpuUsage();
   const until = Date.now() + seconds * 1000;
   await Promise.all(
     Array.from({ length: CONNECTIONS }, async () => {
       while (Date.now() < until) {
-        const body = payload();
-        const id = /"id": "([^"]+)"/.exec(body)?.[1] ?? '';
-        await js.publish('ext.stripe.invoice.paid', body, { msgID: id });
+        const delivery = next();
+        await js.publish('ext.stripe.invoice.paid', delivery.body, { msgID: delivery.id });
         count++;
       }
     }),
   );
+  const cpu = process.cpuUsage(cpuBefore);
   await nc.close();
-  return count / seconds;
+  return { perSecond: count / seconds, cpuMicrosPerPublish: (cpu.user + cpu.system) / Math.max(count, 1) };
 }
 
 /**
@@ -102,11 +145,15 @@ export async function benchIngress(
   try {
     await waitForOk(`http://127.0.0.1:${port}/readyz`, 180_000);
     for (let run = 1; run <= runs; run++) {
-      const rawPerSecond = await rawPublishes(nats.url, seconds);
-      const ingress = await signedLoad(`http://127.0.0.1:${port}/webhooks/stripe`, seconds);
-      out.push({ ingress, rawPerSecond });
+      const raw = await rawPublishes(nats.url, seconds);
+      const ingress = await signedLoad(
+        `http://127.0.0.1:${port}/webhooks/stripe`,
+        seconds,
+        children[0]?.process.pid,
+      );
+      out.push({ ingress, rawPerSecond: raw.perSecond, rawCpuMicrosPerPublish: raw.cpuMicrosPerPublish });
       console.log(
-        `ingress run ${run}/${runs}: ${Math.round(ingress.requestsPerSecond)} webhooks/s (p99 ${ingress.p99} ms, statuses ${JSON.stringify(ingress.statuses)}) vs raw ${Math.round(rawPerSecond)} publishes/s`,
+        `ingress run ${run}/${runs}: ${Math.round(ingress.requestsPerSecond)} webhooks/s (p99 ${ingress.p99} ms, statuses ${JSON.stringify(ingress.statuses)}, ingress CPU ${Math.round(ingress.cpuMicrosPerDelivery)} µs/delivery) vs raw ${Math.round(raw.perSecond)} publishes/s (${Math.round(raw.cpuMicrosPerPublish)} µs CPU/publish in the publisher)`,
       );
     }
   } finally {
@@ -116,8 +163,14 @@ export async function benchIngress(
 }
 
 /** autocannon with a fresh event and its signature per request, counting responses by status. */
-async function signedLoad(url: string, seconds: number): Promise<IngressLoad> {
+async function signedLoad(
+  url: string,
+  seconds: number,
+  ingressPid: number | undefined,
+): Promise<IngressLoad> {
   const statuses: Record<number, number> = {};
+  const next = prepareDeliveries(seconds);
+  const cpuBefore = ingressPid ? cpuMicrosOf(ingressPid) : 0;
   const result = await autocannon({
     url,
     method: 'POST',
@@ -127,9 +180,12 @@ async function signedLoad(url: string, seconds: number): Promise<IngressLoad> {
     requests: [
       {
         setupRequest: (req) => {
-          const body = payload();
-          const signature = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: SECRET });
-          return { ...req, body, headers: { ...req.headers, 'stripe-signature': signature } };
+          const delivery = next();
+          return {
+            ...req,
+            body: delivery.body,
+            headers: { ...req.headers, 'stripe-signature': delivery.signature },
+          };
         },
         onResponse: (status) => {
           statuses[status] = (statuses[status] ?? 0) + 1;
@@ -137,8 +193,10 @@ async function signedLoad(url: string, seconds: number): Promise<IngressLoad> {
       },
     ],
   });
+  const cpu = ingressPid ? cpuMicrosOf(ingressPid) - cpuBefore : 0;
   return {
     requestsPerSecond: result.requests.average,
+    cpuMicrosPerDelivery: cpu / Math.max(result.requests.total, 1),
     p50: result.latency.p50,
     p99: result.latency.p99,
     statuses,

@@ -5,7 +5,6 @@ import { bootstrapTelemetry } from '@ledgerline/platform/telemetry';
 // once, then serve until a signal.
 const telemetry = bootstrapTelemetry('api-gateway');
 const { createLogger } = await import('@ledgerline/platform');
-const { createGateway } = await import('./app/createGateway.js');
 const { loadGatewayConfig } = await import('./config.js');
 const config = loadGatewayConfig();
 const logger = createLogger({
@@ -13,11 +12,11 @@ const logger = createLogger({
   level: config.LOG_LEVEL,
   pretty: config.NODE_ENV === 'development',
 });
-// WEBHOOKS_ONLY=true: the same image as the Stripe webhook ingress (its own Deployment), nothing else served.
-const { createWebhookIngress } = await import('./webhooks/webhookIngress.js');
+// WEBHOOKS_ONLY=true: the same image as the Stripe webhook ingress (its own Deployment), nothing else
+// served; a plain node:http server, so Nest and Fastify are not even loaded.
 const gateway = config.WEBHOOKS_ONLY
-  ? await createWebhookIngress({ config, logger })
-  : await createGateway({ config, logger });
+  ? await (await import('./webhooks/webhookIngress.js')).createWebhookIngress({ config, logger })
+  : await (await import('./app/createGateway.js')).createGateway({ config, logger });
 const url = await gateway.listen();
 logger.info({ url }, 'api-gateway listening');
 

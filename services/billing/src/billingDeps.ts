@@ -5,6 +5,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import type Stripe from 'stripe';
 import type { PlanCatalog } from './plans/planCatalog.js';
+import type { ReadModels } from './service.js';
 
 /** What billing's config parses to (its own variables; the runtime adds the base ones). */
 export interface BillingSettings {
@@ -22,6 +23,8 @@ export interface BillingDeps {
   readonly schema: string;
   readonly pool: pg.Pool;
   readonly store: PostgresEventStore;
+  /** Queries on billing's read models (Prisma); writes go through the projections. */
+  readonly readModels: ReadModels;
   readonly stripe: Stripe;
   readonly plans: PlanCatalog;
   readonly settings: BillingSettings;

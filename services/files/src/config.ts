@@ -1,5 +1,6 @@
 import { type DeepReadonly, envBoolean, envInt } from '@ledgerline/platform/config';
 import { z } from 'zod';
+import { CRASH_POINTS, type CrashPoint } from './verification/crashHooks.js';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -96,8 +97,10 @@ export const filesConfigSchema = z.object({
   CLAMAV_TIMEOUT_MS: envInt().min(100).default(30_000),
   /** Per-tier limits as JSON (see .env.example). */
   FILES_TIERS: tiersJson.prefault(JSON.stringify(DEFAULT_TIERS)),
-  /** Uploads verified at once by one process (each holds a database connection while it runs). */
+  /** Uploads verified at once by one process (the saga has more commands in flight; they wait). */
   VERIFY_CONCURRENCY: envInt().min(1).max(64).default(4),
+  /** Test only: the process SIGKILLs itself when a verification reaches this point (crash tests). */
+  FILES_CRASH_AT: z.enum(Object.keys(CRASH_POINTS) as [CrashPoint, ...CrashPoint[]]).optional(),
   /** Nightly sweep of orphans under incoming/: UTC hour it runs at. */
   SWEEP_HOUR_UTC: envInt().min(0).max(23).default(3),
   /** JetStream durable names (tests pass unique ones). */
@@ -109,10 +112,6 @@ export const filesConfigSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]+$/)
     .default('files-tiers'),
-  FILES_VERIFY_DURABLE: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]+$/)
-    .default('files-verification-runs'),
   FILES_NOTIFICATIONS_DURABLE: z
     .string()
     .regex(/^[A-Za-z0-9_-]+$/)

@@ -4,6 +4,9 @@ import type { Logger, ServiceConfig, ServiceContext } from '@ledgerline/platform
 import type pg from 'pg';
 import type { filesConfigSchema, Tiers } from './config.js';
 import type { ObjectStore } from './s3/objectStore.js';
+import { StorageAccounts } from './storage/storageAccounts.js';
+import { crashHooks } from './verification/crashHooks.js';
+import { Slots } from './verification/slots.js';
 
 /** The configuration the features read (a view of the service's config). */
 export interface FilesSettings {
@@ -20,7 +23,7 @@ export interface FilesSettings {
 }
 
 /** A verification step just recorded; tests stop the process between steps through this hook. */
-export type VerificationStep = 'checked' | 'hashed' | 'copied' | 'quarantine-deleted';
+export type VerificationStep = 'checked' | 'hashed' | 'copy-written' | 'copied' | 'quarantine-deleted';
 
 export interface VerificationHooks {
   afterStep?(step: VerificationStep, fileId: string): Promise<void> | void;
@@ -37,12 +40,15 @@ export interface FilesDeps {
   readonly clock: () => Date;
   readonly logger: Logger;
   readonly hooks: VerificationHooks;
+  /** This process's remembered storage snapshots and per-user turns (see reserveUpload). */
+  readonly storage: StorageAccounts;
   /** Verifications running in this process, by fileId (one run per upload at a time). */
   readonly verifying: Map<string, Promise<unknown>>;
+  /** VERIFY_CONCURRENCY verifications run at once in this process; the others wait. */
+  readonly verifySlots: Slots;
   /** JetStream durable names (config; tests pass unique ones). */
   readonly durables: {
     readonly saga: string;
-    readonly verification: string;
     readonly tiers: string;
     readonly notifications: string;
   };
@@ -67,11 +73,12 @@ export function filesDeps(ctx: FilesContext): FilesDeps {
     settings: config,
     clock: () => new Date(),
     logger: ctx.logger,
-    hooks: {},
+    hooks: crashHooks(config.FILES_CRASH_AT),
+    storage: new StorageAccounts(),
     verifying: new Map(),
+    verifySlots: new Slots(config.VERIFY_CONCURRENCY),
     durables: {
       saga: config.FILES_SAGA_DURABLE,
-      verification: config.FILES_VERIFY_DURABLE,
       tiers: config.FILES_TIERS_DURABLE,
       notifications: config.FILES_NOTIFICATIONS_DURABLE,
     },

@@ -49,7 +49,7 @@ const guarded = new WeakSet<Pool>();
 const lastResort = (): void => undefined;
 
 /**
- * Gives every client the pool creates a permanent 'error' listener (idempotent). pg-pool drops its
+ * Gives the pool and every client it creates a permanent 'error' listener (idempotent). pg-pool drops its
  * own listener when it hands a client out, and an error can arrive before the borrower attaches
  * one (the parser emits it in the same tick that released the client to the next borrower), or
  * after `pool.query`'s one-shot listener: an 'error' event without a listener ends the process.
@@ -59,6 +59,8 @@ const lastResort = (): void => undefined;
 export function guardPool(pool: Pool): Pool {
   if (guarded.has(pool)) return pool;
   guarded.add(pool);
+  // An idle client whose backend is terminated makes the POOL emit 'error' (and drop the client).
+  pool.on('error', lastResort);
   pool.on('connect', (client) => {
     client.on('error', lastResort);
   });

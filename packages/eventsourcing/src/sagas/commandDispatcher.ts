@@ -25,7 +25,10 @@ export interface CommandDispatcherOptions {
   nc: NatsConnection;
   store: PostgresEventStore;
   sagas: SagaDefinition[];
-  /** Reply timeout per attempt (default 5 s, the command default of ARCHITECTURE.md). */
+  /**
+   * Reply timeout per attempt; default: the saga's `commandTimeoutMs`, else 5 s (the command
+   * default of ARCHITECTURE.md).
+   */
   timeoutMs?: number;
   /** Attempts without any reply (no responders, timeout) before the command counts as failed (default 5). */
   maxAttempts?: number;
@@ -40,6 +43,9 @@ interface CommandRow {
   meta: MessageMeta;
   attempts: number;
 }
+
+const DEFAULT_TIMEOUT_MS = 5000;
+const LEASE_MARGIN_MS = 10_000;
 
 type Outcome =
   | { kind: 'ok'; reply: unknown }
@@ -102,12 +108,17 @@ export class CommandDispatcher {
    * transaction would hold back every log reader (they stop below the oldest running transaction).
    */
   private async claim(key: string): Promise<CommandRow | undefined> {
-    const leaseMs = (this.options.timeoutMs ?? 5000) + 10_000;
+    // The lease outlasts the reply timeout of the row's saga (looked up in SQL: the row is the
+    // only place that names it before the claim).
+    const leases = Object.fromEntries(
+      this.options.sagas.map((s) => [s.name, this.timeoutOf(s.name) + LEASE_MARGIN_MS]),
+    );
     const { rows } = await this.options.pool.query<CommandRow>(
-      `UPDATE ${this.table} SET attempts = attempts + 1, next_attempt_at = now() + $2 * interval '1 millisecond'
+      `UPDATE ${this.table} SET attempts = attempts + 1,
+         next_attempt_at = now() + coalesce(($2::jsonb ->> saga)::int, $3) * interval '1 millisecond'
        WHERE idempotency_key = $1 AND sent_at IS NULL AND next_attempt_at <= now()
        RETURNING idempotency_key, saga, saga_id, subject, payload, meta, attempts`,
-      [key, leaseMs],
+      [key, JSON.stringify(leases), DEFAULT_TIMEOUT_MS + LEASE_MARGIN_MS],
     );
     return rows[0];
   }
@@ -163,7 +174,7 @@ export class CommandDispatcher {
     const h = natsHeaders();
     const meta = { ...row.meta, ...activeTraceFields() };
     for (const [name, value] of Object.entries(metaToHeaderRecord(meta))) h.set(name, value);
-    const timeout = this.options.timeoutMs ?? 5000;
+    const timeout = this.timeoutOf(row.saga);
     try {
       const reply = await this.options.nc.request(row.subject, JSON.stringify(row.payload), {
         timeout,
@@ -177,6 +188,11 @@ export class CommandDispatcher {
         : new TimeoutError(`No reply on ${row.subject} within ${timeout} ms`, { subject: row.subject });
       return { kind: 'retry', error: toErrorShape(cause) };
     }
+  }
+
+  private timeoutOf(sagaName: string): number {
+    const saga = this.options.sagas.find((s) => s.name === sagaName);
+    return this.options.timeoutMs ?? saga?.commandTimeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
 
   private async deliverFailure(client: PoolClient, row: CommandRow, error: ErrorShape): Promise<string[]> {

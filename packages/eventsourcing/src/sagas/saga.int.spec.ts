@@ -31,6 +31,8 @@ const upload = z.object({ uploadId: z.string() });
 const contracts = new ContractRegistry().add(
   defineEvent({ service, type: 'UploadRequested', schemaVersion: 1, data: upload, public: true }),
   defineEvent({ service, type: 'UploadCompleted', schemaVersion: 1, data: upload, public: true }),
+  defineEvent({ service, type: 'HoldStarted', schemaVersion: 1, data: upload, public: true }),
+  defineEvent({ service, type: 'HoldContinued', schemaVersion: 1, data: upload, public: true }),
 );
 const reserve = `${service}.cmd.ReserveQuota`;
 const release = `${service}.cmd.ReleaseQuota`;
@@ -207,5 +209,81 @@ describe('saga runtime', () => {
       ).rows[0]?.outcome;
     await expect.poll(outcome, { timeout: 15_000 }).toBe('ok');
     expect(requests.filter((r) => r.key === 'crashed-trigger:0')).toHaveLength(1);
+  });
+});
+
+// A saga whose commands the test answers by hand: step 1 on HoldStarted, step 2 on HoldContinued.
+const hold = `${service}.hold.Hold`;
+const holdSaga: SagaDefinition<{ steps: number }> = {
+  name: 'hold',
+  startedBy: ['HoldStarted'],
+  handles: ['HoldContinued'],
+  correlationId: (event) => (event.data as { uploadId: string }).uploadId,
+  initialState: () => ({ steps: 0 }),
+  evolve: (state, event) => (event.type === 'StepQueued' ? { steps: state.steps + 1 } : state),
+  decide: (input, state, { sagaId }) => {
+    if (input.kind !== 'event') return {};
+    const step = state.steps + 1;
+    return {
+      events: [{ type: 'StepQueued', data: { step } }],
+      commands: [{ subject: hold, payload: { uploadId: sagaId, step } }],
+    };
+  },
+};
+
+describe('saga runtime with concurrency', () => {
+  it("sends different instances' commands at once while one instance's stay in order", async () => {
+    const held = new Map<string, () => void>();
+    const received: string[] = [];
+    const subscription = nc.subscribe(hold, {
+      callback: (_error, msg) => {
+        const { uploadId, step } = msg.json<{ uploadId: string; step: number }>();
+        const name = `${uploadId}#${step}`;
+        received.push(name);
+        // Answered when the test releases it: a command that is still running.
+        held.set(name, () => msg.respond(JSON.stringify(ok({ name }))));
+      },
+    });
+    const holdDurable = `${service}-hold`;
+    await createDurableConsumer({ jsm, durable: holdDurable, filterSubject: `evt.${service}.>` });
+    const runner = await runSaga({
+      pool,
+      service,
+      nc,
+      js,
+      store,
+      saga: holdSaga,
+      consumer: holdDurable,
+      messages: contracts,
+      concurrency: 3,
+      commandTimeoutMs: 120_000, // the held command must not time out and be resent
+      consumerOptions: { fetchExpiresMs: 1000 },
+    });
+    try {
+      await publish('HoldStarted', 'ha');
+      await publish('HoldContinued', 'ha');
+      await publish('HoldStarted', 'hb');
+      // hb#1 is sent while ha#1 is still unanswered: instances do not wait for each other.
+      await expect.poll(() => received, { timeout: 15_000 }).toContain('hb#1');
+      expect(received).toContain('ha#1');
+      // The consumer handled ha's second trigger before hb's (stream order), so ha#2 is queued by
+      // now, behind ha#1 in ha's lane: not sent while ha#1 is unanswered.
+      expect(received).not.toContain('ha#2');
+      held.get('ha#1')!();
+      await expect.poll(() => received, { timeout: 15_000 }).toContain('ha#2');
+      expect(received.filter((name) => name.startsWith('ha#'))).toEqual(['ha#1', 'ha#2']);
+      held.get('ha#2')!();
+      held.get('hb#1')!();
+      const outcomes = async () =>
+        (
+          await pool.query(`SELECT outcome FROM ${schema}.saga_commands WHERE saga = 'hold' ORDER BY outcome`)
+        ).rows.map((r) => r.outcome);
+      await expect.poll(outcomes, { timeout: 15_000 }).toEqual(['ok', 'ok', 'ok']);
+    } finally {
+      for (const release of held.values()) release();
+      await runner.stop();
+      subscription.unsubscribe();
+      await jsm.consumers.delete('EVENTS', holdDurable).catch(() => undefined);
+    }
   });
 });

@@ -68,6 +68,18 @@ export interface SagaDefinition<State = unknown, Event extends DomainEvent = Dom
   initialState(): State;
   evolve(state: State, event: Event | CommandFailedEvent): State;
   decide(input: SagaInput, state: State, ctx: SagaContext): SagaDecision<Event>;
+  /**
+   * How many instances' commands the runner sends at once (default 1), when the runner is not told
+   * otherwise: raise it when commands are slow (a verification) and instances are independent.
+   */
+  commandConcurrency?: number;
+  /**
+   * Reply timeout of each of its commands (default 5 s) wherever they are sent, the runner's and the
+   * scheduler's resends alike, unless the runner is told otherwise. A command that takes longer is
+   * resent (same idempotency key) after a backoff: its handler must be idempotent, ideally joining
+   * the run in progress.
+   */
+  commandTimeoutMs?: number;
 }
 
 /** The stream that holds a saga instance's state. */

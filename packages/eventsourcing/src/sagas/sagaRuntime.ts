@@ -5,6 +5,7 @@ import type { EventContractLookup } from '../consumers/parseMessage.js';
 import { type RunConsumerOptions, type RunningConsumer, runConsumer } from '../consumers/runConsumer.js';
 import type { PostgresEventStore } from '../postgres/pgEventStore.js';
 import { CommandDispatcher } from './commandDispatcher.js';
+import { DispatchLanes } from './dispatchLanes.js';
 import { type SagaDefinition, sagaEventTypes } from './saga.js';
 import { runSagaStep } from './sagaStep.js';
 
@@ -20,6 +21,11 @@ export interface RunSagaOptions {
   /** Contracts of the consumed events (a ContractRegistry). */
   messages: EventContractLookup;
   commandTimeoutMs?: number;
+  /**
+   * Commands of different saga instances sent at once (default: the saga's `commandConcurrency`,
+   * else 1). One instance's commands are always sent in order, one after another.
+   */
+  concurrency?: number;
   /** Passed to runConsumer (batch size, retry delays, onError …). */
   consumerOptions?: Partial<
     Omit<RunConsumerOptions, 'pool' | 'service' | 'js' | 'consumer' | 'messages' | 'handle'>
@@ -32,7 +38,10 @@ export interface RunSagaOptions {
  * Runs a process manager on a durable consumer. Each trigger is one transaction: the inbox row
  * (so a redelivery decides nothing twice), the saga's events, its timeouts and its queued commands.
  * After the commit the commands are sent with their deterministic idempotency keys; what a crash
- * leaves unsent, a SagaScheduler resends with the same keys.
+ * leaves unsent, a SagaScheduler resends with the same keys. The commands go out in a lane per
+ * saga instance (DispatchLanes): in order per instance, `concurrency` instances at a time; the
+ * consumer moves on to the next trigger while earlier commands are in flight (they are in the
+ * outbox already), and waits only when `concurrency` are unfinished.
  */
 export async function runSaga(options: RunSagaOptions): Promise<RunningConsumer> {
   const { saga, store } = options;
@@ -43,7 +52,13 @@ export async function runSaga(options: RunSagaOptions): Promise<RunningConsumer>
     timeoutMs: options.commandTimeoutMs,
   });
   const onError = options.consumerOptions?.onError;
-  return runConsumer({
+  const lanes = new DispatchLanes(options.concurrency ?? saga.commandConcurrency ?? 1);
+  const send = (keys: string[]) => () =>
+    dispatcher.dispatch(keys).then(
+      () => undefined,
+      (error: unknown) => onError?.(error), // left in the outbox: the scheduler resends it
+    );
+  const consumer = await runConsumer({
     ...options.consumerOptions,
     pool: options.pool,
     service: options.service,
@@ -57,8 +72,14 @@ export async function runSaga(options: RunSagaOptions): Promise<RunningConsumer>
       const input = { kind: 'event' as const, messageId: event.id, event };
       const now = options.now?.() ?? new Date();
       const keys = await runSagaStep(client, { store, saga, sagaId, input, now, cause: meta });
-      if (keys.length > 0) afterCommit(() => dispatcher.dispatch(keys).then(() => undefined));
+      if (keys.length > 0) afterCommit(() => lanes.submit(sagaId, send(keys)));
     },
     onError,
   });
+  return {
+    async stop() {
+      await consumer.stop();
+      await lanes.drain();
+    },
+  };
 }

@@ -1,5 +1,6 @@
+import { isAscii } from 'node:buffer';
 import { externalSubject } from '@ledgerline/contracts';
-import Stripe from 'stripe';
+import { checkStripeSignature } from './stripeSignature.js';
 
 /** What the ingress does with one delivery. */
 export type WebhookVerdict =
@@ -13,31 +14,45 @@ export interface VerifyOptions {
   readonly allowedTypes: ReadonlySet<string>;
 }
 
+// Stripe's library decodes the body with a TextDecoder (invalid bytes → U+FFFD, a BOM dropped):
+// the same decoding, so the HMAC covers the same text. One instance: decode() keeps no state.
+const utf8 = new TextDecoder('utf-8');
+
 /**
  * Verifies a delivery byte for byte with every configured secret (rotation: old and new are both
- * tried) and decides whether to publish it. Pure apart from the clock the Stripe library reads.
+ * tried) and decides whether to publish it. Pure apart from the clock (`nowMs`, Date.now by default).
  */
 export function verifyStripeDelivery(
-  rawBody: Buffer,
+  rawBody: Uint8Array,
   signature: string | undefined,
   options: VerifyOptions,
+  nowMs: number = Date.now(),
 ): WebhookVerdict {
   if (!signature) return { kind: 'reject', reason: 'missing Stripe-Signature header' };
-  let event: Stripe.Event | undefined;
-  let lastError = 'no webhook secret configured';
-  for (const secret of options.secrets) {
-    try {
-      event = Stripe.webhooks.constructEvent(rawBody, signature, secret, options.toleranceSeconds);
-      break;
-    } catch (err) {
-      lastError = err instanceof Error ? err.message : String(err);
-      // A valid signature over a body that is not JSON is not worth trying other secrets for.
-      if (err instanceof SyntaxError) return { kind: 'reject', reason: 'body is not JSON' };
-    }
+  if (options.secrets.length === 0) return { kind: 'reject', reason: 'no webhook secret configured' };
+  const payload = utf8.decode(rawBody);
+  const problem = checkStripeSignature(
+    isAscii(rawBody) ? rawBody : payload,
+    signature,
+    options.secrets,
+    options.toleranceSeconds,
+    Math.floor(nowMs / 1000),
+  );
+  if (problem !== undefined) return { kind: 'reject', reason: problem };
+  let event: unknown;
+  try {
+    event = JSON.parse(payload);
+  } catch {
+    return { kind: 'reject', reason: 'body is not JSON' };
   }
-  if (!event) return { kind: 'reject', reason: firstLine(lastError) };
-  const { id, type } = event as { id?: unknown; type?: unknown };
-  if (typeof id !== 'string' || !id.startsWith('evt_') || typeof type !== 'string') {
+  const { id, type, object } = (event ?? {}) as { id?: unknown; type?: unknown; object?: unknown };
+  // A thin (v2) event notification is not a webhook event (constructEvent refuses it too).
+  if (
+    typeof id !== 'string' ||
+    !id.startsWith('evt_') ||
+    typeof type !== 'string' ||
+    object === 'v2.core.event'
+  ) {
     return { kind: 'reject', reason: 'not a Stripe event' };
   }
   if (!options.allowedTypes.has(type)) return { kind: 'ignore', eventId: id, type };
@@ -47,5 +62,3 @@ export function verifyStripeDelivery(
     return { kind: 'reject', reason: `unexpected event type "${type}"` };
   }
 }
-
-const firstLine = (message: string): string => message.split('\n')[0] ?? message;

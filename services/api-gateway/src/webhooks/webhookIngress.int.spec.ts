@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -175,6 +176,88 @@ describe('Stripe webhook ingress (WEBHOOKS_ONLY) over real NATS JetStream', () =
     expect((await fetch(`${url}/billing/plans`)).status).toBe(404);
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
+  });
+
+  it('answers every other path and method with a 404 problem, and a body growing past the cap mid-stream with 413', async () => {
+    for (const [method, path] of [
+      ['GET', '/webhooks/stripe'],
+      ['POST', '/webhooks/stripe/'],
+      ['POST', '/webhooks/other'],
+      ['DELETE', '/healthz'],
+    ] as const) {
+      const response = await fetch(`${url}${path}`, { method });
+      expect(response.status, `${method} ${path}`).toBe(404);
+      expect(response.headers.get('content-type')).toContain('application/problem+json');
+      expect(await response.json()).toMatchObject({ status: 404, type: expect.stringMatching(/not-found$/) });
+    }
+    // No Content-Length (chunked): the cap is enforced while reading.
+    const chunks = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < 10; i++) controller.enqueue(new Uint8Array(10_000).fill(120));
+        controller.close();
+      },
+    });
+    const big = await fetch(`${url}/webhooks/stripe`, {
+      method: 'POST',
+      headers: { 'stripe-signature': 't=1,v1=x' },
+      body: chunks,
+      duplex: 'half',
+    } as RequestInit);
+    expect(big.status).toBe(413);
+    expect(await big.json()).toMatchObject({ status: 413 });
+  });
+
+  it('shuts down gracefully: a delivery in flight is still stored and answered, then nothing is accepted', async () => {
+    const config = loadGatewayConfig({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      NATS_URL: natsServer.url,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      WEBHOOKS_ONLY: 'true',
+      STRIPE_WEBHOOK_SECRETS: 'whsec_old',
+    });
+    const second = await createWebhookIngress({ config, nats: nc });
+    const secondUrl = await second.listen();
+    const event = { ...byType('invoice.paid'), id: `evt_graceful_${Date.now()}` };
+    const body = JSON.stringify(event, null, 2);
+    const signature = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: 'whsec_old' });
+    const received = new Promise<void>((resolve) => second.server.once('request', () => resolve()));
+    const answered = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(`${secondUrl}/webhooks/stripe`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          'stripe-signature': signature,
+        },
+      });
+      req.on('response', (res) => {
+        let text = '';
+        res.on('data', (chunk) => {
+          text += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      });
+      req.on('error', reject);
+      // Half the body now, the rest once shutdown has begun: the delivery is in flight meanwhile.
+      req.write(body.slice(0, 100));
+      void received.then(() => {
+        closed = second.close();
+        req.end(body.slice(100));
+      });
+    });
+    let closed: Promise<void> | undefined;
+    const answer = await answered;
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body)).toMatchObject({ received: true });
+    await closed;
+    const jsm = await jetstreamManager(nc);
+    const stored = await jsm.streams.getMessage('EXTERNAL', { last_by_subj: 'ext.stripe.invoice.paid' });
+    expect(stored?.header?.get('Nats-Msg-Id')).toBe(event.id);
+    await expect(fetch(`${secondUrl}/healthz`)).rejects.toThrow();
+    // The shared connection is left open for its owner.
+    expect(nc.isClosed()).toBe(false);
   });
 
   it('answers 503 while NATS is down and stores the event once when Stripe retries', async () => {

@@ -1,9 +1,11 @@
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { closeNats, connectNats, createLogger, type Logger, type NatsConnection } from '@ledgerline/platform';
-import { type JetStreamClient, jetstream } from '@nats-io/jetstream';
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { GatewayConfig } from '../config.js';
-import { PROBLEM_BASE, UNAVAILABLE_RETRY_AFTER_SECONDS } from '../http/problem.js';
-import { verifyStripeDelivery } from './stripeWebhook.js';
+import { ProblemResponder } from '../http/problemResponse.js';
+import { ackedPublisher } from './ackedPublisher.js';
+import { batchedPublisher } from './batchedPublisher.js';
+import { webhookRequestHandler } from './handleWebhookRequest.js';
 
 export interface WebhookIngressOptions {
   readonly config: GatewayConfig;
@@ -13,22 +15,24 @@ export interface WebhookIngressOptions {
 }
 
 export interface WebhookIngress {
-  readonly fastify: FastifyInstance;
+  readonly server: Server;
   readonly nats: NatsConnection;
   listen(): Promise<string>;
+  /** Stops accepting, lets in-flight deliveries finish (each to its ack or 503), then drains NATS. */
   close(): Promise<void>;
 }
 
-const problem = (reply: FastifyReply, status: number, slug: string, title: string, detail: string) =>
-  reply
-    .code(status)
-    .type('application/problem+json')
-    .send({ type: PROBLEM_BASE + slug, title, status, detail, requestId: reply.request.id });
+// A whole delivery (headers and body) must arrive within this; Stripe sends small bodies at once.
+const REQUEST_TIMEOUT_MS = 30_000;
 
 /**
  * The gateway image in webhooks-only mode: `POST /webhooks/stripe` and the health probes, nothing
  * else (every API route is a 404 here). A delivery is answered 2xx only after JetStream acknowledged
  * it on `EXTERNAL`, so Stripe retries whatever was not stored (NATS down → 503).
+ *
+ * Why a plain `node:http` server and not the gateway's Fastify/Nest stack: this process serves three
+ * fixed routes and no API, and under load Fastify's routing, hooks and reply machinery were ~10 % of
+ * its CPU (bench/billing profile); the issue asks for at least half the raw JetStream publish rate.
  */
 export async function createWebhookIngress(options: WebhookIngressOptions): Promise<WebhookIngress> {
   const { config } = options;
@@ -39,105 +43,66 @@ export async function createWebhookIngress(options: WebhookIngressOptions): Prom
   const nats =
     options.nats ??
     (await connectNats({ servers: config.NATS_URL.split(','), name: 'api-gateway-webhooks', logger }));
-  const js: JetStreamClient = jetstream(nats, { timeout: config.NATS_REQUEST_TIMEOUT_MS });
-  const verifyOptions = {
-    secrets: config.STRIPE_WEBHOOK_SECRETS,
-    toleranceSeconds: config.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
-    allowedTypes: new Set(config.STRIPE_WEBHOOK_EVENT_TYPES),
-  };
-  const fastify = Fastify({
-    bodyLimit: config.WEBHOOK_BODY_LIMIT_BYTES,
-    trustProxy: config.TRUSTED_PROXIES.length > 0 ? [...config.TRUSTED_PROXIES] : false,
-    logger: false,
-  });
-  // The raw bytes, whatever the content type: the signature covers them exactly.
-  fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-
-  fastify.post(`${config.ROOT_PATH}/webhooks/stripe`, async (request, reply) => {
-    const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const header = request.headers['stripe-signature'];
-    const verdict = verifyStripeDelivery(raw, typeof header === 'string' ? header : undefined, verifyOptions);
-    if (verdict.kind === 'reject') {
-      logger.warn({ reason: verdict.reason, requestId: request.id }, 'stripe webhook rejected');
-      return problem(reply, 400, 'invalid-webhook', 'Invalid webhook', verdict.reason);
-    }
-    if (verdict.kind === 'ignore') {
-      logger.debug(
-        { eventId: verdict.eventId, type: verdict.type },
-        'stripe webhook type not handled; dropped',
-      );
-      return reply.code(200).send({ received: true, ignored: true });
-    }
-    try {
-      const ack = await js.publish(verdict.subject, raw, {
-        msgID: verdict.eventId,
-        expect: { streamName: 'EXTERNAL' },
-      });
-      logger.info(
-        { eventId: verdict.eventId, type: verdict.type, seq: ack.seq, duplicate: ack.duplicate },
-        'stripe webhook stored',
-      );
-      return reply.code(200).send({ received: true, duplicate: ack.duplicate });
-    } catch (err) {
-      logger.error({ err, eventId: verdict.eventId }, 'stripe webhook not stored; Stripe will retry');
-      reply.header('retry-after', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
-      return problem(
-        reply,
-        503,
-        'unavailable',
-        'Service unavailable',
-        'The event could not be stored; retry later',
-      );
-    }
-  });
-  fastify.get(`${config.ROOT_PATH}/healthz`, async () => ({ status: 'ok' }));
-  fastify.get(`${config.ROOT_PATH}/readyz`, async (_request, reply) => {
-    const ready =
-      !nats.isClosed() &&
-      !nats.isDraining() &&
-      (await nats.flush().then(
-        () => true,
-        () => false,
-      ));
-    if (ready) return { status: 'ready', checks: { nats: { ok: true } } };
-    return problem(reply, 503, 'not-ready', 'Not ready', 'NATS is not reachable');
-  });
-  fastify.setNotFoundHandler((_request, reply) =>
-    problem(reply, 404, 'not-found', 'Not found', 'No such route'),
-  );
-  fastify.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {
-    if (error.statusCode === 413) {
-      return problem(
-        reply,
-        413,
-        'payload-too-large',
-        'Payload too large',
-        'The request body exceeds the size limit',
-      );
-    }
-    if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
-      return problem(reply, 400, 'malformed-request', 'Malformed request', error.message);
-    }
-    logger.error({ err: error }, 'webhook ingress error');
-    reply.header('retry-after', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
-    return problem(reply, 503, 'unavailable', 'Service unavailable', 'Retry later');
-  });
-  await fastify.ready();
+  const acks = ackedPublisher(nats, config.NATS_REQUEST_TIMEOUT_MS);
+  const publish = batchedPublisher(acks);
 
   let closing: Promise<void> | undefined;
-  return {
-    fastify,
-    nats,
-    listen: async () => {
-      await fastify.listen({ port: config.PORT, host: config.HOST });
-      const address = fastify.server.address();
-      const port = typeof address === 'object' && address ? address.port : config.PORT;
-      return `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}${config.ROOT_PATH}`;
+  const handle = webhookRequestHandler({
+    rootPath: config.ROOT_PATH,
+    bodyLimitBytes: config.WEBHOOK_BODY_LIMIT_BYTES,
+    verify: {
+      secrets: config.STRIPE_WEBHOOK_SECRETS,
+      toleranceSeconds: config.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
+      allowedTypes: new Set(config.STRIPE_WEBHOOK_EVENT_TYPES),
     },
+    publish,
+    nats,
+    logger,
+    isClosing: () => closing !== undefined,
+  });
+
+  // In-flight responses are tracked so shutdown can end their connections once they are answered.
+  const inFlight = new Set<ServerResponse>();
+  const server = createServer({ requestTimeout: REQUEST_TIMEOUT_MS }, (req, res) => {
+    inFlight.add(res);
+    res.once('close', () => {
+      inFlight.delete(res);
+      // A keep-alive connection whose last answer was sent after close() began: end it once idle.
+      if (closing && inFlight.size === 0) setImmediate(() => server.closeIdleConnections());
+    });
+    if (closing) res.shouldKeepAlive = false;
+    handle(req, res);
+  });
+  // Malformed HTTP (framing, header overflow, timeout) gets the gateway's problem+json on the socket.
+  const responder = new ProblemResponder(logger);
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) =>
+    responder.clientError(error, socket),
+  );
+
+  return {
+    server,
+    nats,
+    listen: () =>
+      new Promise<string>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.PORT, config.HOST, () => {
+          server.off('error', reject);
+          const address = server.address();
+          const port = typeof address === 'object' && address ? address.port : config.PORT;
+          const host = config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST;
+          resolve(`http://${host}:${port}${config.ROOT_PATH}`);
+        });
+      }),
     close: () => {
       closing ??= (async () => {
-        await fastify.close();
+        // close() stops accepting and resolves once every connection ended: idle keep-alive ones are
+        // closed now, busy ones after their answer (Connection: close), so each delivery in flight
+        // still gets its ack or its 503 before NATS is drained.
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        for (const res of inFlight) res.shouldKeepAlive = false; // answered with Connection: close
+        await closed;
+        acks.stop();
         if (!options.nats) await closeNats(nats);
       })();
       return closing;

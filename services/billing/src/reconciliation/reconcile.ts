@@ -1,4 +1,3 @@
-import { quoteIdent, schemasOf } from '@ledgerline/eventsourcing';
 import type { BillingDeps } from '../billingDeps.js';
 import { billingMeta } from '../subscriptions/accounts.js';
 import { applySubscription } from '../subscriptions/sync.js';
@@ -22,10 +21,10 @@ export interface ReconcileReport {
  * billing's differs (ReconciledFromStripe): what repairs webhooks that never arrived.
  */
 export async function reconcile(deps: BillingDeps): Promise<ReconcileReport> {
-  const table = `${quoteIdent(schemasOf(deps.schema).readModel)}."billing_accounts"`;
-  const { rows } = await deps.pool.query<{ id: string; customerId: string }>(
-    `SELECT id, "customerId" FROM ${table} ORDER BY id`,
-  );
+  const rows = await deps.readModels.billingAccount.findMany({
+    select: { id: true, customerId: true },
+    orderBy: { id: 'asc' },
+  });
   const report: ReconcileReport = { customers: rows.length, subscriptions: 0, corrections: [] };
   const meta = billingMeta();
   for (const { id: userId, customerId } of rows) {

@@ -1,7 +1,9 @@
-import { inlineProjections, PostgresEventStore } from '@ledgerline/eventsourcing';
+import { inlineProjections, PostgresEventStore, schemasOf } from '@ledgerline/eventsourcing';
 import { closeNats, connectNats, createLogger, loadServiceConfig } from '@ledgerline/platform';
+import { prismaReadModels } from '@ledgerline/platform/prisma';
 import pg from 'pg';
 import { billingConfig, billingUrls } from '../config.js';
+import { PrismaClient } from '../generated/prisma/client.js';
 import { loadPlanFile } from '../plans/planCatalog.js';
 import { createStripeClient } from '../stripe/stripeClient.js';
 import { billingAccountsProjection } from '../subscriptions/projections/billingAccounts.js';
@@ -37,12 +39,14 @@ export async function reconcileOnce(
     service: schema,
     appendHooks: [inlineProjections(schema, [billingAccountsProjection])],
   });
+  const readModels = prismaReadModels(PrismaClient)(pool, schemasOf(schema).readModel);
   const nats = await connectNats({ servers: config.NATS_URL.split(','), name: 'billing-reconcile' });
   try {
     return await reconcile({
       schema,
       pool,
       store,
+      readModels,
       stripe: createStripeClient(config),
       plans: loadPlanFile(config.BILLING_PLANS),
       settings: { ...config, ...billingUrls(config) },
@@ -53,6 +57,7 @@ export async function reconcileOnce(
   } finally {
     await closeNats(nats).catch(() => undefined);
     await store.close();
+    await readModels.$disconnect();
     await pool.end();
   }
 }

@@ -1,5 +1,5 @@
 import { getMeQuery, type MessageMeta, NotFoundError } from '@ledgerline/contracts';
-import { fold, handleCommand, quoteIdent, schemasOf } from '@ledgerline/eventsourcing';
+import { fold, handleCommand } from '@ledgerline/eventsourcing';
 import { natsRequest, newRootMeta } from '@ledgerline/platform';
 import type { BillingDeps } from '../billingDeps.js';
 import { type BillingAccount, type BillingEvent, billingStreamId } from './billingAccount.js';
@@ -41,11 +41,11 @@ export async function runAccountCommand(
 
 /** The user a Stripe customer belongs to: billing's read model, else the customer's metadata. */
 export async function userIdOfCustomer(deps: BillingDeps, customerId: string): Promise<string | undefined> {
-  const table = `${quoteIdent(schemasOf(deps.schema).readModel)}."billing_accounts"`;
-  const { rows } = await deps.pool.query<{ id: string }>(`SELECT id FROM ${table} WHERE "customerId" = $1`, [
-    customerId,
-  ]);
-  if (rows[0]) return rows[0].id;
+  const known = await deps.readModels.billingAccount.findUnique({
+    where: { customerId },
+    select: { id: true },
+  });
+  if (known) return known.id;
   const customer = await deps.stripe.customers.retrieve(customerId);
   return customer.deleted ? undefined : customer.metadata?.userId || undefined;
 }

@@ -28,6 +28,8 @@ export const entitlementsSaga: SagaDefinition<SagaState, SagaEvent> = {
   name: 'billing-entitlements',
   startedBy: ['EntitlementsChanged', 'GracePeriodStarted'],
   correlationId: (event) => (event.data as { userId?: string }).userId,
+  // Users are independent: eight users' tier changes wait on identity at once (one user's in order).
+  commandConcurrency: 8,
   initialState: () => ({ requestedTier: null }),
   evolve: (state, event) => (event.type === 'TierRequested' ? { requestedTier: event.data.tier } : state),
   decide: (input: SagaInput, state): SagaDecision<SagaEvent> => {

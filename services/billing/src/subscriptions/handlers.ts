@@ -169,7 +169,7 @@ const handlers = [
   on(listInvoicesQuery, (deps: BillingDeps, request, meta) => listInvoices(deps, callerOf(meta), request)),
   on(adminListSubscriptionsQuery, (deps: BillingDeps, request, meta) => {
     requireAdmin(meta);
-    return listAccounts(deps, request);
+    return listAccounts(deps.readModels, request);
   }),
   on(expireGraceCommand, async (deps: BillingDeps, request, meta) => {
     const { events } = await runAccountCommand(

@@ -6,10 +6,17 @@ import {
   quoteIdent,
   schemasOf,
 } from '@ledgerline/eventsourcing';
-import { type ConsumerMessages, type JsMsg, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import type { PoolClient } from 'pg';
+import {
+  type Consumer,
+  type ConsumerMessages,
+  type JsMsg,
+  jetstream,
+  jetstreamManager,
+} from '@nats-io/jetstream';
+import type { Pool } from 'pg';
 import type { BillingDeps } from '../billingDeps.js';
 import { billingMeta } from './accounts.js';
+import { KeyedQueue } from './keyedQueue.js';
 import { remindTrialEnding, syncCheckoutSession, syncInvoice, syncSubscription } from './sync.js';
 
 const MAX_DELIVER = 10;
@@ -61,8 +68,13 @@ const customerOf = (event: StripeEventBody): string | undefined => {
  * and its inbox row written. No transaction stays open around the Stripe calls: an open one would
  * hold back every reader of the log (the relay reads below the oldest running transaction). The
  * apply is idempotent (state from Stripe, optimistic appends), so a crash between the apply and
- * the inbox row only repeats a no-op. One customer's events are serialised across instances by a
- * session advisory lock.
+ * the inbox row only repeats a no-op.
+ *
+ * One customer's events run one at a time through the consumer's KeyedQueue, and this consumer is
+ * a leader-elected worker (one active instance). It used to take a per-customer session advisory
+ * lock as well, holding a pool connection across the Stripe calls: eight at once drained the pool
+ * that the event store needs to apply them (bench/billing: "timeout exceeded when trying to
+ * connect", every event retried with backoff, tier latency in tens of seconds).
  */
 async function handle(
   deps: BillingDeps,
@@ -86,26 +98,18 @@ async function handle(
     msg.ack();
     return;
   }
-  const customer = customerOf(event);
-  const client = await deps.pool.connect();
-  let broken: Error | undefined;
   try {
-    if (customer)
-      await client.query(`SELECT pg_advisory_lock(hashtext('billing-customer'), hashtext($1))`, [customer]);
-    try {
-      if (!(await inInbox(client, deps.schema, durable, event.id))) {
-        await applyStripeEvent(deps, event);
+    if (!(await inInbox(deps.pool, deps.schema, durable, event.id))) {
+      await applyStripeEvent(deps, event);
+      const client = await deps.pool.connect();
+      try {
         await claimInbox(client, deps.schema, durable, event.id);
+      } finally {
+        client.release();
       }
-    } finally {
-      if (customer)
-        await client.query(`SELECT pg_advisory_unlock(hashtext('billing-customer'), hashtext($1))`, [
-          customer,
-        ]);
     }
     msg.ack();
   } catch (error) {
-    broken = error instanceof Error ? error : new Error(String(error));
     const attempts = msg.info.deliveryCount;
     deps.logger.warn({ err: error, eventId: event.id, type: event.type, attempts }, 'stripe event failed');
     if (attempts >= MAX_DELIVER) {
@@ -114,58 +118,69 @@ async function handle(
     } else {
       msg.nak(backoffDelay(attempts, 200, 10_000));
     }
-  } finally {
-    // A connection whose unlock may not have run is closed rather than reused (closing frees its locks).
-    client.release(broken);
   }
 }
 
-const inInbox = async (client: PoolClient, schema: string, durable: string, messageId: string) => {
+const inInbox = async (db: Pool, schema: string, durable: string, messageId: string) => {
   const table = `${quoteIdent(schemasOf(schema).eventStore)}."inbox"`;
-  const { rowCount } = await client.query(`SELECT 1 FROM ${table} WHERE consumer = $1 AND message_id = $2`, [
+  const { rowCount } = await db.query(`SELECT 1 FROM ${table} WHERE consumer = $1 AND message_id = $2`, [
     durable,
     messageId,
   ]);
   return (rowCount ?? 0) > 0;
 };
 
-const BATCH = 20;
-/** Messages in flight at once (each holds a pool connection for its inbox transaction). */
+/** Events handled at once (each takes pool connections one query or append at a time). */
 const CONCURRENCY = 8;
+/**
+ * Messages queued here at once, running or waiting for their customer's previous event, and how
+ * many nats.js pulls ahead of them (JetStream keeps the rest): small enough that the last of them
+ * starts well within the 30 s ack wait.
+ */
+const MAX_HELD = 64;
+const PULL_AHEAD = 32;
 
 /**
- * A batch as it arrives: one customer's events one after another, in delivery order; different
- * customers side by side, at most CONCURRENCY at a time.
+ * The message flow, without batch boundaries: each message goes to its customer's queue as it
+ * arrives (one customer's events one after another, in delivery order; different customers side by
+ * side, at most CONCURRENCY at a time). Before, a batch of 20 had to finish before the next was
+ * fetched, and a customer's waiting events took slots, so a few busy customers starved the rest.
  */
-async function processBatch(
+async function consumeMessages(
   deps: BillingDeps,
-  batch: AsyncIterable<JsMsg>,
+  consumer: Consumer,
   durable: string,
-  stopping: () => boolean,
+  state: { stopping: boolean; messages: ConsumerMessages | undefined },
 ): Promise<void> {
-  const chains = new Map<string, Promise<void>>();
-  let inFlight = 0;
-  const waiting: Array<() => void> = [];
-  for await (const msg of batch) {
-    if (stopping()) {
-      msg.nak();
-      continue;
+  const queue = new KeyedQueue(CONCURRENCY);
+  let failures = 0;
+  while (!state.stopping) {
+    try {
+      state.messages = await consumer.consume({ max_messages: PULL_AHEAD });
+      for await (const msg of state.messages) {
+        const event = parse(msg.string());
+        const key = (event && customerOf(event)) ?? `message:${msg.seq}`;
+        queue.push(key, async () => {
+          // Left for the restart (or another instance) rather than held until the ack wait.
+          if (state.stopping) return msg.nak();
+          await handle(deps, msg, durable, event).catch((err: unknown) =>
+            deps.logger.error({ err }, 'stripe event handling failed'),
+          );
+        });
+        failures = 0;
+        await queue.room(MAX_HELD);
+      }
+      // The iterator ends when stop() closes it; otherwise consume again after a pause.
+      if (!state.stopping) await sleep(backoffDelay(++failures, 100, 5000));
+    } catch (error) {
+      deps.logger.warn({ err: error }, 'stripe consumer failed; consuming again');
+      await sleep(backoffDelay(++failures, 100, 5000));
     }
-    const event = parse(msg.string());
-    const key = (event && customerOf(event)) ?? `message:${msg.seq}`;
-    while (inFlight >= CONCURRENCY) await new Promise<void>((resolve) => waiting.push(resolve));
-    inFlight++;
-    const next = (chains.get(key) ?? Promise.resolve())
-      .then(() => handle(deps, msg, durable, event))
-      .catch((err: unknown) => deps.logger.error({ err }, 'stripe event handling failed'))
-      .finally(() => {
-        inFlight--;
-        waiting.shift()?.();
-      });
-    chains.set(key, next);
   }
-  await Promise.all(chains.values());
+  await queue.idle();
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The durable consumer of `ext.stripe.>` on EXTERNAL (a worker: one active instance per service). */
 export async function startStripeEvents(deps: BillingDeps): Promise<{ stop(): Promise<void> }> {
@@ -179,24 +194,12 @@ export async function startStripeEvents(deps: BillingDeps): Promise<{ stop(): Pr
     description: 'billing: Stripe events',
   });
   const consumer = await jetstream(deps.nats).consumers.get('EXTERNAL', durable);
-  const state = { stopping: false, batch: undefined as ConsumerMessages | undefined };
-  const loop = (async () => {
-    let failures = 0;
-    while (!state.stopping) {
-      try {
-        state.batch = await consumer.fetch({ max_messages: BATCH, expires: 1000 });
-        await processBatch(deps, state.batch, durable, () => state.stopping);
-        failures = 0;
-      } catch (error) {
-        deps.logger.warn({ err: error }, 'stripe consumer fetch failed; retrying');
-        await new Promise((resolve) => setTimeout(resolve, backoffDelay(++failures, 100, 5000)));
-      }
-    }
-  })();
+  const state = { stopping: false, messages: undefined as ConsumerMessages | undefined };
+  const loop = consumeMessages(deps, consumer, durable, state);
   return {
     async stop() {
       state.stopping = true;
-      await state.batch?.close();
+      await state.messages?.close();
       await loop;
     },
   };

@@ -10,12 +10,12 @@ import {
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   ListPartsCommand,
-  PutObjectCommand,
   S3Client,
   S3ServiceException,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { PutPresigner } from './putPresigner.js';
 
 export interface ObjectStoreConfig {
   readonly S3_ENDPOINT: string;
@@ -59,12 +59,14 @@ export class ObjectStore {
   private readonly s3: S3Client;
   /** Signs URLs for the host clients use (S3_PUBLIC_ENDPOINT), which the signature covers. */
   private readonly presigner: S3Client;
+  private readonly puts: PutPresigner;
 
   constructor(config: ObjectStoreConfig) {
     this.bucket = config.S3_BUCKET;
     this.s3 = clientFor(config, config.S3_ENDPOINT);
     this.presigner =
       config.S3_PUBLIC_ENDPOINT === '' ? this.s3 : clientFor(config, config.S3_PUBLIC_ENDPOINT);
+    this.puts = new PutPresigner(this.presigner, this.bucket);
   }
 
   /**
@@ -77,19 +79,10 @@ export class ObjectStore {
     expiresIn: number,
   ): Promise<{ url: string; headers: Record<string, string> }> {
     const checksum = Buffer.from(file.sha256Hex, 'hex').toString('base64');
-    const command = new PutObjectCommand({
-      Bucket: this.bucket,
-      Key: key,
-      ContentLength: file.size,
-      ContentType: file.contentType,
-      ChecksumSHA256: checksum,
-      IfNoneMatch: '*',
-    });
-    const url = await getSignedUrl(this.presigner, command, {
-      expiresIn,
-      unhoistableHeaders: new Set(['x-amz-checksum-sha256']),
-      signableHeaders: new Set(['content-type', 'content-length']),
-    });
+    const url = await this.puts.presign(
+      { key, size: file.size, contentType: file.contentType, checksum },
+      { expiresIn },
+    );
     return {
       url,
       headers: { 'content-type': file.contentType, 'x-amz-checksum-sha256': checksum, 'if-none-match': '*' },

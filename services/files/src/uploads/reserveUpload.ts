@@ -1,71 +1,74 @@
 import type { MessageMeta } from '@ledgerline/contracts';
 import { isConcurrencyError } from '@ledgerline/eventsourcing';
 import type { FilesDeps } from '../filesDeps.js';
-import { decideStorage, storageStreamId } from '../storage/storage.js';
+import { decideStorage, evolveStorage, storageStreamId } from '../storage/storage.js';
+import type { StorageSnapshot } from '../storage/storageAccounts.js';
 import { loadStorage } from '../storage/storageUsage.js';
 import { decide } from './decide.js';
 import { initialState, type UploadRequestedData, uploadStreamId } from './upload.js';
 
+const ATTEMPTS = 10;
+
 /**
- * Appends UploadRequested and the owner's StorageReserved in one transaction that holds the owner's
- * advisory lock: concurrent requests of one user queue on the lock instead of racing on the storage
- * stream's version (which cost each loser a full retry), and the stream's expected version still
- * guards against any writer that does not take the lock. Over the quota it throws VALIDATION with
- * the numbers and nothing is written.
+ * Appends UploadRequested and the owner's StorageReserved in one transaction, the storage stream at
+ * the version of the snapshot the decision was made on: a concurrent writer anywhere (another
+ * replica, a commit or release) makes it a conflict, never an overshoot. The append is the store's
+ * own pipelined transaction (two round trips, no lock held across them); this process's requests of
+ * one user take turns (StorageAccounts), and the snapshot is the one this process last wrote, so the
+ * usual request reads nothing. Over the quota it throws VALIDATION with the numbers, nothing written.
  */
-export async function reserveUpload(
+export function reserveUpload(
   deps: FilesDeps,
   data: UploadRequestedData,
   quotaBytes: number,
   meta?: MessageMeta,
 ): Promise<void> {
-  // Commits and releases (verification, expiry, delete) append to the same stream without the lock:
-  // such a race costs one more attempt, read afresh.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await reserveOnce(deps, data, quotaBytes, meta);
-    } catch (error) {
-      if (!isConcurrencyError(error) || attempt >= 10) throw error;
+  return deps.storage.inTurn(data.ownerId, async () => {
+    for (let attempt = 1; ; attempt++) {
+      const remembered = deps.storage.get(data.ownerId);
+      const snapshot = remembered ?? (await loadStorage(deps.pool, deps.readModel, data.ownerId));
+      try {
+        deps.storage.remember(data.ownerId, await reserveAt(deps, snapshot, data, quotaBytes, meta));
+        return;
+      } catch (error) {
+        // A remembered snapshot may be stale either way: read afresh before a refusal or a retry.
+        deps.storage.forget(data.ownerId);
+        const retry = isConcurrencyError(error) || (remembered !== undefined && isQuotaRefusal(error));
+        if (!retry || attempt >= ATTEMPTS) throw error;
+      }
     }
-  }
+  });
 }
 
-async function reserveOnce(
+/** One attempt: decide on the snapshot, append both streams; the snapshot after the append. */
+async function reserveAt(
   deps: FilesDeps,
+  snapshot: StorageSnapshot,
   data: UploadRequestedData,
   quotaBytes: number,
   meta?: MessageMeta,
-): Promise<void> {
-  const client = await deps.pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query(`SELECT pg_advisory_xact_lock(hashtext('files-storage'), hashtext($1))`, [
-      data.ownerId,
-    ]);
-    const storage = await loadStorage(client, deps.readModel, data.ownerId);
-    const reserved = decideStorage(
-      { type: 'Reserve', data: { userId: data.ownerId, fileId: data.fileId, bytes: data.size, quotaBytes } },
-      storage.state,
-    );
-    const requested = decide({ type: 'RequestUpload', data }, initialState(), { now: deps.clock() });
-    await deps.store.appendManyWith(
-      client,
-      [
-        { streamId: uploadStreamId(data.fileId), events: requested, expectedVersion: 'no_stream' },
-        {
-          streamId: storageStreamId(data.ownerId),
-          events: reserved,
-          expectedVersion: storage.version === 0 ? 'no_stream' : storage.version,
-        },
-      ],
-      meta ? { meta } : {},
-    );
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
-  deps.store.notifyAppended();
+): Promise<StorageSnapshot> {
+  const reserved = decideStorage(
+    { type: 'Reserve', data: { userId: data.ownerId, fileId: data.fileId, bytes: data.size, quotaBytes } },
+    snapshot.state,
+  );
+  const requested = decide({ type: 'RequestUpload', data }, initialState(), { now: deps.clock() });
+  const result = await deps.store.appendMany(
+    [
+      { streamId: uploadStreamId(data.fileId), events: requested, expectedVersion: 'no_stream' },
+      {
+        streamId: storageStreamId(data.ownerId),
+        events: reserved,
+        expectedVersion: snapshot.version === 0 ? 'no_stream' : snapshot.version,
+      },
+    ],
+    meta ? { meta } : {},
+  );
+  return {
+    state: reserved.reduce(evolveStorage, snapshot.state),
+    version: result.streams[1]!.nextExpectedVersion,
+  };
 }
+
+const isQuotaRefusal = (error: unknown): boolean =>
+  (error as { details?: { reason?: string } }).details?.reason === 'quota_exceeded';

@@ -5,11 +5,28 @@ import {
   listFilesQuery,
   listStuckUploadsQuery,
   listUploadPartsQuery,
+  uuidv7,
   verifyUploadCommand,
 } from '@ledgerline/contracts';
 import { waitUntil } from '@ledgerline/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUCKET, FilesHarness, newUser, pdfBytes, pngBytes } from '../testing/filesHarness.js';
+import { StorageAccounts } from '../storage/storageAccounts.js';
+import { BUCKET, FilesHarness, newUser, pdfBytes, pngBytes, sha256Hex } from '../testing/filesHarness.js';
+import { requestUpload } from './requestUpload.js';
+
+const userMeta = (userId: string) => ({
+  requestId: uuidv7(),
+  correlationId: uuidv7(),
+  causationId: uuidv7(),
+  actor: { type: 'user' as const, id: userId, roles: ['user'] },
+});
+const uploadRequest = (userId: string, size: number) => ({
+  userId,
+  fileName: 'upload.pdf',
+  contentType: 'application/pdf',
+  size,
+  sha256: sha256Hex(pdfBytes(16)),
+});
 
 const h = new FilesHarness();
 beforeAll(() => h.start());
@@ -166,6 +183,23 @@ describe('quota and authorization', () => {
     expect(storage.reservedBytes).toBeLessThanOrEqual(quota);
   });
 
+  it('two replicas, each with its own (stale) storage snapshot, racing: still no overshoot', async () => {
+    const owner = newUser();
+    const quota = (await h.storage(owner)).quotaBytes;
+    const size = Math.floor(quota / 10) + 1; // at most 9 fit
+    // Another process: its own remembered snapshots and turns, the same database.
+    const replicas = [h.deps, { ...h.deps, storage: new StorageAccounts() }];
+    const ask = (n: number) => requestUpload(replicas[n % 2]!, uploadRequest(owner, size), userMeta(owner));
+    await ask(1); // replica 1 remembers the stream after one reservation…
+    await ask(0); // …which replica 0 then moves on: replica 1's snapshot is stale
+    const results = await Promise.allSettled(Array.from({ length: 20 }, (_, n) => ask(n)));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(7);
+    for (const r of results) {
+      if (r.status === 'rejected') expect(r.reason).toMatchObject({ details: { reason: 'quota_exceeded' } });
+    }
+    expect((await h.storage(owner)).reservedBytes).toBe(9 * size);
+  });
+
   it("another user's fileId is NOT_FOUND everywhere; an admin sees it; download of a non-available file conflicts", async () => {
     const owner = newUser();
     const stranger = newUser();
@@ -253,4 +287,31 @@ describe('delete', () => {
     expect((await h.file(owner, fileId)).status).toBe('deleted');
     await waitUntil(() => h.keysOf(fileId).length === 0, 30_000);
   }, 45_000);
+});
+
+describe('nightly sweep (a scheduled message)', () => {
+  it('the timeout scheduled at start-up sends SweepIncoming, which removes an old orphan; the next night is scheduled', async () => {
+    const orphan = `incoming/${uuidv7()}`;
+    h.s3.putObject(BUCKET, orphan, pdfBytes(64)).lastModified = new Date(Date.now() - 2 * 86_400_000);
+    const fresh = `incoming/${uuidv7()}`;
+    h.s3.putObject(BUCKET, fresh, pdfBytes(64)); // too young: a client may still be uploading it
+    const table = `"${h.schema}_es".scheduled_messages`;
+    const pending = async () =>
+      (
+        await h.pool.query<{ id: string; due_at: Date }>(
+          `SELECT id, due_at FROM ${table} WHERE saga = 'incoming-sweep' AND delivered_at IS NULL AND cancelled_at IS NULL`,
+        )
+      ).rows;
+    const [first, ...others] = await pending();
+    expect(others).toEqual([]);
+    expect(first!.due_at.getTime()).toBeGreaterThan(Date.now());
+    // Tonight is now.
+    await h.pool.query(`UPDATE ${table} SET due_at = now() WHERE id = $1`, [first!.id]);
+    await waitUntil(() => !h.s3.keys(BUCKET, 'incoming/').includes(orphan), 30_000);
+    expect(h.s3.keys(BUCKET, 'incoming/')).toContain(fresh);
+    const [next, ...more] = await pending();
+    expect(more).toEqual([]);
+    expect(next!.id).not.toBe(first!.id);
+    expect(next!.due_at.getTime()).toBeGreaterThan(Date.now());
+  });
 });

@@ -18,8 +18,9 @@ import {
 import { defineFeature, type SagaRegistration } from '@ledgerline/platform';
 import { type FilesContext, type FilesDeps, filesDeps } from '../filesDeps.js';
 import { storageUsageProjection } from '../storage/storageUsage.js';
+import { sweepBootstrap } from '../sweep/sweepBootstrap.js';
+import { sweepSaga } from '../sweep/sweepSaga.js';
 import { verificationSaga } from '../verification/verificationSaga.js';
-import { verificationWorker } from '../verification/verificationWorker.js';
 import { verifyUpload } from '../verification/verifyUpload.js';
 import { expireUpload, rejectUpload, removeFileObject, sweepIncoming } from './cleanup.js';
 import { s3NotificationsWorker } from './notifications.js';
@@ -33,12 +34,18 @@ import {
   listUploadParts,
 } from './queries.js';
 import { completeUpload, deleteFile, requestUpload } from './requestUpload.js';
-import { sweepWorker } from './sweepWorker.js';
 
 const saga: SagaRegistration<FilesDeps> = {
   saga: verificationSaga,
   filterSubject: 'evt.files.>',
   settings: (deps) => ({ durable: deps.durables.saga }),
+};
+
+/** The nightly sweep: its timeouts come from the scheduler; no public event starts it. */
+const sweep: SagaRegistration<FilesDeps> = {
+  saga: sweepSaga,
+  filterSubject: 'evt.files.SweepRequested', // never published: the bootstrap delivers it
+  settings: (deps) => ({ durable: `${deps.durables.saga}-sweep` }),
 };
 
 /** Uploads, their verification saga and the file queries. */
@@ -65,7 +72,7 @@ export const uploads = defineFeature({
     ),
   ],
   projections: { inline: [filesProjection, storageUsageProjection] },
-  sagas: [saga],
-  workers: [verificationWorker, sweepWorker, s3NotificationsWorker],
+  sagas: [saga, sweep],
+  workers: [sweepBootstrap, s3NotificationsWorker],
   healthChecks: { s3: (deps) => deps.objects.ping() },
 });

@@ -1,4 +1,12 @@
-import { type EventEnvelope, expireUploadCommand, removeFileObjectCommand } from '@ledgerline/contracts';
+import {
+  type ErrorShape,
+  type EventEnvelope,
+  expireUploadCommand,
+  type RejectionReason,
+  rejectUploadCommand,
+  removeFileObjectCommand,
+  verifyUploadCommand,
+} from '@ledgerline/contracts';
 import type {
   CommandFailedEvent,
   SagaCommand,
@@ -7,13 +15,23 @@ import type {
   SagaInput,
 } from '@ledgerline/eventsourcing';
 
-// The saga of one upload (instance = fileId): the expiry timeout until the upload is completed,
-// and the cleanup of the object after a rejection, an expiry or a deletion, retried and then
-// dead-lettered. Verification itself runs on its own durable consumer (verificationWorker.ts),
-// several uploads at once, since a saga's commands are sent one after another.
+// The saga of one upload (instance = fileId): the expiry timeout until the upload is completed;
+// verification (`VerifyUpload`: HEAD → hash + sniff → scan → copy → delete, each step recorded on
+// the upload, so a resent command resumes after the last one), retried while the object is not
+// there or clamd is down, then `RejectUpload`; and the cleanup of the object after a rejection, an
+// expiry or a deletion, retried and then dead-lettered. The kernel sends the commands of
+// `commandConcurrency` uploads at once; one upload's commands go out in order.
 
 /** Delay before cleanup attempt n+1; after the last one the failure is dead-lettered. */
 export const REMOVAL_RETRY_DELAYS_MS = [1_000, 2_000, 4_000, 8_000, 16_000, 32_000];
+/** Delay before verification attempt n+1 after n failed ones; then the upload is rejected. */
+export const VERIFY_RETRY_DELAYS_MS = [500, 1_000, 2_000, 4_000, 8_000];
+/** Uploads whose commands are in flight at once (a verification reads the whole object). */
+export const VERIFICATIONS_IN_FLIGHT = 8;
+
+/** Why the last verification attempt failed, as the rejection reason (fail closed either way). */
+const reasonOf = (error: ErrorShape): RejectionReason =>
+  error.details?.reason === 'scan_unavailable' ? 'scan_unavailable' : 'missing';
 
 export type VerificationSagaEvent =
   | { type: 'UploadTracked'; data: { fileId: string; expiresAt: string } }
@@ -39,6 +57,10 @@ export const verificationSaga: SagaDefinition<VerificationSagaState, Verificatio
   startedBy: ['UploadRequested'],
   handles: ['UploadCompleted', 'FileAvailable', 'UploadRejected', 'UploadExpired', 'FileDeleted'],
   correlationId: fileIdOf,
+  commandConcurrency: VERIFICATIONS_IN_FLIGHT,
+  // One VerifyUpload reads the whole object: a longer one is resent and joins the run in progress.
+  // It also bounds how long a crashed process's claim on a command holds up the resend (+10 s).
+  commandTimeoutMs: 10_000,
   initialState: () => ({ status: 'none', failures: {} }),
   evolve(state, event: VerificationSagaEvent | CommandFailedEvent) {
     switch (event.type) {
@@ -86,7 +108,11 @@ function onEvent(event: EventEnvelope, state: VerificationSagaState): SagaDecisi
     }
     case 'UploadCompleted':
       if (state.status !== 'awaiting') return {};
-      return { events: [{ type: 'VerificationStarted', data: { fileId } }], cancelSchedules: [EXPIRE] };
+      return {
+        events: [{ type: 'VerificationStarted', data: { fileId } }],
+        commands: [command(verifyUploadCommand.subject, fileId)],
+        cancelSchedules: [EXPIRE],
+      };
     case 'FileAvailable':
       return settle(fileId, 'available', []);
     case 'UploadRejected':
@@ -132,6 +158,14 @@ function onFailure(
   const failed = input.command;
   const attempts = state.failures[failed.subject] ?? 0;
   const fileId = (failed.payload as { fileId: string }).fileId;
+  if (failed.subject === verifyUploadCommand.subject) {
+    if (state.status !== 'verifying') return {}; // settled meanwhile (rejected, deleted)
+    if (attempts <= VERIFY_RETRY_DELAYS_MS.length) {
+      const dueAt = new Date(now.getTime() + VERIFY_RETRY_DELAYS_MS[attempts - 1]!);
+      return { schedule: [{ type: RETRY, dueAt, payload: failed }] };
+    }
+    return { commands: [command(rejectUploadCommand.subject, fileId, { reason: reasonOf(input.error) })] };
+  }
   if (attempts <= REMOVAL_RETRY_DELAYS_MS.length) {
     const dueAt = new Date(now.getTime() + REMOVAL_RETRY_DELAYS_MS[attempts - 1]!);
     return { schedule: [{ type: RETRY, dueAt, payload: failed }] };

@@ -1,7 +1,18 @@
-import { type EventEnvelope, expireUploadCommand, removeFileObjectCommand } from '@ledgerline/contracts';
+import {
+  type EventEnvelope,
+  expireUploadCommand,
+  rejectUploadCommand,
+  removeFileObjectCommand,
+  verifyUploadCommand,
+} from '@ledgerline/contracts';
 import type { CommandFailedEvent, SagaInput } from '@ledgerline/eventsourcing';
 import { describe, expect, it } from 'vitest';
-import { REMOVAL_RETRY_DELAYS_MS, type VerificationSagaEvent, verificationSaga } from './verificationSaga.js';
+import {
+  REMOVAL_RETRY_DELAYS_MS,
+  VERIFY_RETRY_DELAYS_MS,
+  type VerificationSagaEvent,
+  verificationSaga,
+} from './verificationSaga.js';
 
 const fileId = '01900000-0000-7000-8000-0000000000f1';
 const expiresAt = '2026-11-30T11:00:00.000Z';
@@ -47,9 +58,10 @@ describe('verification saga', () => {
     });
   });
 
-  it('stops the expiry clock on completion (verification runs on its own consumer); a duplicate does nothing', () => {
+  it('on completion stops the expiry clock and sends VerifyUpload; a duplicate does nothing', () => {
     expect(verificationSaga.decide(event('UploadCompleted'), stateOf([tracked]), ctx())).toEqual({
       events: [started],
+      commands: [{ subject: verifyUploadCommand.subject, payload: { fileId } }],
       cancelSchedules: ['ExpireUpload'],
     });
     expect(verificationSaga.decide(event('UploadCompleted'), stateOf([tracked, started]), ctx())).toEqual({});
@@ -98,5 +110,38 @@ describe('verification saga', () => {
         },
       ],
     });
+  });
+
+  it('retries a failed verification after growing delays, then rejects with the reason of the last failure', () => {
+    const subject = verifyUploadCommand.subject;
+    const once = stateOf([tracked, started, failed(subject)]);
+    expect(verificationSaga.decide(commandFailed(subject), once, ctx())).toEqual({
+      schedule: [
+        {
+          type: 'Retry',
+          dueAt: new Date(ctx().now.getTime() + VERIFY_RETRY_DELAYS_MS[0]!),
+          payload: { subject, payload: { fileId } },
+        },
+      ],
+    });
+    const exhausted = stateOf([
+      tracked,
+      started,
+      ...VERIFY_RETRY_DELAYS_MS.map(() => failed(subject)),
+      failed(subject),
+    ]);
+    expect(verificationSaga.decide(commandFailed(subject, 'scan_unavailable'), exhausted, ctx())).toEqual({
+      commands: [{ subject: rejectUploadCommand.subject, payload: { fileId, reason: 'scan_unavailable' } }],
+    });
+    expect(verificationSaga.decide(commandFailed(subject), exhausted, ctx())).toEqual({
+      commands: [{ subject: rejectUploadCommand.subject, payload: { fileId, reason: 'missing' } }],
+    });
+  });
+
+  it('ignores a failed verification once the upload has settled', () => {
+    const subject = verifyUploadCommand.subject;
+    const settled: VerificationSagaEvent = { type: 'UploadSettled', data: { fileId, outcome: 'expired' } };
+    const state = stateOf([tracked, started, settled, failed(subject)]);
+    expect(verificationSaga.decide(commandFailed(subject), state, ctx())).toEqual({});
   });
 });

@@ -25,11 +25,11 @@ type StepOutcome = { next: true } | { reject: RejectionReason };
  * object). An object that is not there yet, or clamd down, throws UNAVAILABLE: the caller retries.
  */
 export function verifyUpload(deps: FilesDeps, fileId: string): Promise<VerifyResult> {
-  // One run per upload in this process (the worker and the ops command may ask at once); runs in
+  // One run per upload in this process (the saga's resend and the ops command may ask at once); runs in
   // two processes are safe too: each step appends at the version it read, steps are idempotent.
   const running = deps.verifying.get(fileId);
   if (running) return running as Promise<VerifyResult>;
-  const run = runSteps(deps, fileId).finally(() => deps.verifying.delete(fileId));
+  const run = deps.verifySlots.run(() => runSteps(deps, fileId)).finally(() => deps.verifying.delete(fileId));
   deps.verifying.set(fileId, run);
   return run;
 }
@@ -159,6 +159,7 @@ async function moveObject(
   // After a crash between the copy and its record, the copy may already be there: copying again
   // is the same bytes to the same key.
   await deps.objects.copy(quarantineKey(fileId), target, type, etag);
+  await deps.hooks.afterStep?.('copy-written', fileId);
   await runUpload(deps, fileId, { type: 'RecordObjectMoved', data: { key: target } });
   return recorded(deps, 'copied', fileId);
 }

@@ -1,22 +1,6 @@
 import { defineProjection } from '@ledgerline/eventsourcing';
+import type { BillingAccount } from '../../generated/prisma/client.js';
 import type { BillingEvent } from '../billingAccount.js';
-
-/** A `billing_accounts` row as JSON (columns of prisma/schema.prisma). */
-export interface BillingAccountRow {
-  [column: string]: unknown;
-  id: string;
-  customerId: string;
-  subscriptionId: string | null;
-  status: string;
-  planId: string | null;
-  interval: string | null;
-  tier: string;
-  entitlements: string;
-  currentPeriodEnd: string | Date | null;
-  cancelAtPeriodEnd: boolean;
-  trialEnd: string | Date | null;
-  updatedAt: string | Date;
-}
 
 const HANDLED = [
   'CustomerRegistered',
@@ -27,15 +11,20 @@ const HANDLED = [
 ] as const satisfies readonly BillingEvent['type'][];
 type Handled = Extract<BillingEvent, { type: (typeof HANDLED)[number] }>;
 
-/** The admin list and the customer → user index; inline, so a webhook right after checkout finds the user. */
-export const billingAccountsProjection = defineProjection<Handled, BillingAccountRow>({
+const dateOrNull = (iso: string | null): Date | null => (iso === null ? null : new Date(iso));
+
+/**
+ * The `billing_accounts` table (prisma/schema.prisma): the admin list and the customer → user
+ * index. Inline, so a webhook right after checkout finds the user.
+ */
+export const billingAccountsProjection = defineProjection<Handled, BillingAccount>({
   name: 'billing-accounts',
   table: 'billing_accounts',
   canHandle: HANDLED,
   documentId: (event) =>
     event.streamId.startsWith('billing-') ? event.streamId.slice('billing-'.length) : null,
   evolve: (row, event) => {
-    const updatedAt = event.occurredAt;
+    const updatedAt = new Date(event.occurredAt);
     if (event.type === 'CustomerRegistered') {
       return {
         id: event.data.userId,
@@ -68,9 +57,9 @@ export const billingAccountsProjection = defineProjection<Handled, BillingAccoun
       status: s.status,
       planId: s.planId,
       interval: s.interval,
-      currentPeriodEnd: s.currentPeriodEnd,
+      currentPeriodEnd: dateOrNull(s.currentPeriodEnd),
       cancelAtPeriodEnd: s.cancelAtPeriodEnd,
-      trialEnd: s.trialEnd,
+      trialEnd: dateOrNull(s.trialEnd),
       updatedAt,
     };
   },
