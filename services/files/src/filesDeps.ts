@@ -3,6 +3,7 @@ import { type PostgresEventStore, schemasOf } from '@ledgerline/eventsourcing';
 import type { Logger, ServiceConfig, ServiceContext } from '@ledgerline/platform';
 import type pg from 'pg';
 import type { filesConfigSchema, Tiers } from './config.js';
+import type { PrismaClient } from './generated/prisma/client.js';
 import type { ObjectStore } from './s3/objectStore.js';
 import { StorageAccounts } from './storage/storageAccounts.js';
 import { crashHooks } from './verification/crashHooks.js';
@@ -33,8 +34,10 @@ export interface VerificationHooks {
 export interface FilesDeps {
   readonly store: PostgresEventStore;
   readonly pool: pg.Pool;
-  /** The read-model schema (`<schema>_rm`). */
+  /** The read-model schema (`<schema>_rm`), for the write side's own one-statement reads. */
   readonly readModel: string;
+  /** Queries on the read models (Prisma); writes go through the projections and the tier consumer. */
+  readonly readModels: ReadModels;
   readonly objects: ObjectStore;
   readonly settings: FilesSettings;
   readonly clock: () => Date;
@@ -59,8 +62,10 @@ export interface FilesDeps {
 export const isAdmin = (meta: MessageMeta): boolean => meta.actor.roles?.includes('admin') ?? false;
 
 export type FilesConfig = ServiceConfig<typeof filesConfigSchema>;
+/** Files' Prisma client: queries on the read models in `<schema>_rm`. */
+export type ReadModels = PrismaClient;
 /** What the features get: the runtime's context with this service's config and resources. */
-export type FilesContext = ServiceContext<FilesConfig, undefined, { objects: ObjectStore }>;
+export type FilesContext = ServiceContext<FilesConfig, ReadModels, { objects: ObjectStore }>;
 
 /** Every feature's deps, built once at start from the context. */
 export function filesDeps(ctx: FilesContext): FilesDeps {
@@ -69,6 +74,7 @@ export function filesDeps(ctx: FilesContext): FilesDeps {
     store: ctx.store,
     pool: ctx.pool,
     readModel: schemasOf(ctx.schema).readModel,
+    readModels: ctx.readModels,
     objects: ctx.resources.objects,
     settings: config,
     clock: () => new Date(),

@@ -1,5 +1,7 @@
 import { defineService } from '@ledgerline/platform';
+import { prismaReadModels } from '@ledgerline/platform/prisma';
 import { filesConfigSchema } from './config.js';
+import { PrismaClient } from './generated/prisma/client.js';
 import { ObjectStore } from './s3/objectStore.js';
 import { tiers } from './tiers/tiers.js';
 import { uploads } from './uploads/uploads.js';
@@ -7,7 +9,7 @@ import { uploads } from './uploads/uploads.js';
 export default defineService({
   name: 'files',
   config: filesConfigSchema,
-  readModels: { prismaDir: new URL('../prisma', import.meta.url) },
+  readModels: { prismaDir: new URL('../prisma', import.meta.url), client: prismaReadModels(PrismaClient) },
   resources: {
     objects: {
       create: ({ config }) => new ObjectStore(config),

@@ -1,21 +1,14 @@
 import { defineProjection, quoteIdent } from '@ledgerline/eventsourcing';
 import type pg from 'pg';
+import type { StorageUsage } from '../generated/prisma/client.js';
 import { initialStorage, type Storage, type StorageEvent } from './storage.js';
-
-export interface StorageUsageRow {
-  id: string;
-  usedBytes: bigint;
-  reservedBytes: bigint;
-  /** Position of the last storage event folded in: the version a command appends at. */
-  version: number;
-}
 
 /**
  * Bytes used and reserved per user, inline with the storage stream's appends: the row is the
  * stream's state at `version` (a snapshot), so a request reads one row instead of folding every
  * reservation the user ever made.
  */
-export const storageUsageProjection = defineProjection<StorageEvent, StorageUsageRow>({
+export const storageUsageProjection = defineProjection<StorageEvent, StorageUsage>({
   name: 'storage-usage',
   table: 'storage_usage',
   canHandle: ['StorageReserved', 'StorageCommitted', 'StorageReleased'],
@@ -42,12 +35,17 @@ export const storageUsageProjection = defineProjection<StorageEvent, StorageUsag
   },
 });
 
-/** The user's storage state and the stream version it reflects (0: no storage event yet). */
+/**
+ * The user's storage state and the stream version it reflects (0: no storage event yet). The write
+ * side's own read on the upload request path (reserveUpload, runUpload): one plain statement on the
+ * runtime's pool, kept off Prisma so the request path pays no client overhead; queries use Prisma.
+ */
 export async function loadStorage(
   db: pg.Pool | pg.PoolClient,
   readModel: string,
   userId: string,
 ): Promise<{ state: Storage; version: number }> {
+  // pg's wire shape: bigint columns arrive as strings.
   const { rows } = await db.query<{ usedBytes: string; reservedBytes: string; version: number }>(
     `SELECT "usedBytes", "reservedBytes", version FROM ${quoteIdent(readModel)}."storage_usage" WHERE id = $1`,
     [userId],

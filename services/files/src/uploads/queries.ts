@@ -11,19 +11,17 @@ import {
   type StorageView,
   ValidationError,
 } from '@ledgerline/contracts';
-import { quoteIdent } from '@ledgerline/eventsourcing';
 import type { z } from 'zod';
 import { type FilesDeps, isAdmin } from '../filesDeps.js';
+// Aliased: `File` is also Node's global (the Blob kind).
+import type { File as FileRow, Prisma } from '../generated/prisma/client.js';
 import { userTierOf } from '../tiers/userTiers.js';
-import type { FileRow } from './projections/filesList.js';
 import { finalKey, quarantineKey } from './upload.js';
 
-// Queries, served from the read models (`files`, `storage_usage`, `user_tiers`).
-
-const table = (deps: FilesDeps, name: string) => `${quoteIdent(deps.readModel)}."${name}"`;
+// Queries, served from the read models (`files`, `storage_usage`, `user_tiers`) through Prisma.
 
 export function toView(row: FileRow): FileView {
-  const iso = (d: Date | null) => (d === null ? null : new Date(d).toISOString());
+  const iso = (d: Date | null) => d?.toISOString() ?? null;
   return {
     fileId: row.id,
     ownerId: row.ownerId,
@@ -52,10 +50,7 @@ export async function visibleFile(
   fileId: string,
   meta: MessageMeta,
 ): Promise<FileRow> {
-  const { rows } = await deps.pool.query<FileRow>(`SELECT * FROM ${table(deps, 'files')} WHERE id = $1`, [
-    fileId,
-  ]);
-  const row = rows[0];
+  const row = await deps.readModels.file.findUnique({ where: { id: fileId } });
   if (!row || (row.ownerId !== userId && !isAdmin(meta))) throw new NotFoundError('No such file', { fileId });
   return row;
 }
@@ -67,46 +62,50 @@ type ListRequest = z.output<typeof listFilesRequestSchema> & { ownerId?: string 
 
 /** Cursor pages sorted by (createdAt, id); `total` counts every row matching the filters. */
 export async function listFiles(deps: FilesDeps, request: ListRequest) {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const add = (sql: string, value: unknown) => {
-    params.push(value);
-    where.push(sql.replace('?', `$${params.length}`));
-  };
-  if (request.ownerId) add(`"ownerId" = ?`, request.ownerId);
-  if (request.status) add('status = ?', request.status);
-  if (request.purpose) add('purpose = ?', request.purpose);
-  const filters = [...where];
+  const filters: Prisma.FileWhereInput = {};
+  if (request.ownerId) filters.ownerId = request.ownerId;
+  if (request.status) filters.status = request.status;
+  if (request.purpose) filters.purpose = request.purpose;
   const descending = request.sort === '-createdAt';
-  if (request.cursor) {
-    const cursor = decodeCursor(request.cursor);
-    params.push(cursor.createdAt, cursor.id);
-    where.push(`("createdAt", id) ${descending ? '<' : '>'} ($${params.length - 1}, $${params.length})`);
-  }
-  const order = descending ? 'DESC' : 'ASC';
-  const clause = (parts: string[]) => (parts.length ? `WHERE ${parts.join(' AND ')}` : '');
-  const { rows } = await deps.pool.query<FileRow>(
-    `SELECT * FROM ${table(deps, 'files')} ${clause(where)} ORDER BY "createdAt" ${order}, id ${order} LIMIT ${request.limit + 1}`,
-    params,
-  );
-  const { rows: counted } = await deps.pool.query<{ total: string }>(
-    `SELECT count(*) AS total FROM ${table(deps, 'files')} ${clause(filters)}`,
-    params.slice(0, filters.length),
-  );
+  const direction = descending ? 'desc' : 'asc';
+  const [rows, total] = await Promise.all([
+    deps.readModels.file.findMany({
+      where: request.cursor ? { AND: [filters, after(decodeCursor(request.cursor), descending)] } : filters,
+      orderBy: [{ createdAt: direction }, { id: direction }],
+      take: request.limit + 1,
+    }),
+    deps.readModels.file.count({ where: filters }),
+  ]);
   const page = rows.slice(0, request.limit);
   const last = page.at(-1);
   const nextCursor = rows.length > request.limit && last ? encodeCursor(last) : null;
-  return { items: page.map(toView), total: Number(counted[0]?.total ?? 0), nextCursor };
+  return { items: page.map(toView), total, nextCursor };
+}
+
+/**
+ * The keyset after the cursor: rows strictly past (createdAt, id) in the sort's direction, stable
+ * under inserts. Prisma has no row-value comparison, so this is its expansion; the plain bound on
+ * createdAt lets Postgres start the index scan at the cursor instead of filtering from the top.
+ */
+function after(cursor: { createdAt: Date; id: string }, descending: boolean): Prisma.FileWhereInput {
+  const { createdAt, id } = cursor;
+  return descending
+    ? { createdAt: { lte: createdAt }, OR: [{ createdAt: { lt: createdAt } }, { id: { lt: id } }] }
+    : { createdAt: { gte: createdAt }, OR: [{ createdAt: { gt: createdAt } }, { id: { gt: id } }] };
 }
 
 const encodeCursor = (row: FileRow) =>
-  Buffer.from(JSON.stringify([new Date(row.createdAt).toISOString(), row.id])).toString('base64url');
+  Buffer.from(JSON.stringify([row.createdAt.toISOString(), row.id])).toString('base64url');
 
-function decodeCursor(cursor: string): { createdAt: string; id: string } {
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   try {
     const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    if (Number.isNaN(Date.parse(createdAt)) || !/^[0-9a-f-]{36}$/.test(id)) throw new Error('bad cursor');
-    return { createdAt, id };
+    // Checked here: Postgres would answer a malformed uuid or date with an error, not a page.
+    if (typeof createdAt !== 'string' || Number.isNaN(Date.parse(createdAt))) throw new Error('bad cursor');
+    if (typeof id !== 'string' || !UUID.test(id)) throw new Error('bad cursor');
+    return { createdAt: new Date(createdAt), id };
   } catch {
     throw new ValidationError('Invalid cursor', { field: 'cursor' });
   }
@@ -143,16 +142,18 @@ export async function getDownloadUrl(
 }
 
 export async function getStorage(deps: FilesDeps, userId: string): Promise<StorageView> {
-  const { tier } = await userTierOf(deps.pool, deps.readModel, userId);
+  const [{ tier }, usage] = await Promise.all([
+    userTierOf(deps.readModels, userId),
+    deps.readModels.storageUsage.findUnique({
+      where: { id: userId },
+      select: { usedBytes: true, reservedBytes: true },
+    }),
+  ]);
   const limits = deps.settings.FILES_TIERS[tier];
-  const { rows } = await deps.pool.query<{ usedBytes: string; reservedBytes: string }>(
-    `SELECT "usedBytes", "reservedBytes" FROM ${table(deps, 'storage_usage')} WHERE id = $1`,
-    [userId],
-  );
   return {
     tier,
-    usedBytes: Number(rows[0]?.usedBytes ?? 0),
-    reservedBytes: Number(rows[0]?.reservedBytes ?? 0),
+    usedBytes: Number(usage?.usedBytes ?? 0),
+    reservedBytes: Number(usage?.reservedBytes ?? 0),
     quotaBytes: limits.quotaBytes,
     maxFileBytes: limits.maxFileBytes,
   };
@@ -160,10 +161,13 @@ export async function getStorage(deps: FilesDeps, userId: string): Promise<Stora
 
 /** Uploads verifying for longer than the threshold (ops CLI). */
 export async function listStuckUploads(deps: FilesDeps, olderThanSeconds: number, limit: number) {
-  const { rows } = await deps.pool.query<FileRow>(
-    `SELECT * FROM ${table(deps, 'files')} WHERE status = 'verifying' AND "updatedAt" < $1
-     ORDER BY "updatedAt" LIMIT $2`,
-    [new Date(deps.clock().getTime() - olderThanSeconds * 1000), limit],
-  );
+  const rows = await deps.readModels.file.findMany({
+    where: {
+      status: 'verifying',
+      updatedAt: { lt: new Date(deps.clock().getTime() - olderThanSeconds * 1000) },
+    },
+    orderBy: { updatedAt: 'asc' },
+    take: limit,
+  });
   return { items: rows.map(toView) };
 }

@@ -1,4 +1,5 @@
 import {
+  adminListFilesQuery,
   deleteFileCommand,
   getDownloadUrlQuery,
   getFileQuery,
@@ -249,6 +250,31 @@ describe('quota and authorization', () => {
       status: 'available',
     });
     expect(available.total).toBe(0);
+    // Oldest first, one per page: every file once, in order, whatever shares a millisecond.
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await h.as(owner)(listFilesQuery, { userId: owner, sort: 'createdAt', limit: 1, cursor });
+      seen.push(...page.items.map((f) => f.fileId));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen).toEqual(ids);
+    const admin = newUser();
+    const byOwner = await h.as(admin, ['user', 'admin'])(adminListFilesQuery, {
+      ownerId: owner,
+      sort: '-createdAt',
+      limit: 20,
+    });
+    expect(byOwner).toMatchObject({ total: 3, nextCursor: null });
+    expect(byOwner.items.map((f) => f.fileId)).toEqual([...ids].reverse());
+    const forged = Buffer.from(JSON.stringify([new Date().toISOString(), '-'.repeat(36)])).toString(
+      'base64url',
+    );
+    for (const bad of ['not-a-cursor', forged]) {
+      await expect(
+        h.as(owner)(listFilesQuery, { userId: owner, sort: '-createdAt', limit: 2, cursor: bad }),
+      ).rejects.toMatchObject({ code: 'VALIDATION' });
+    }
   });
 });
 

@@ -69,7 +69,7 @@ async function checkObject(deps: FilesDeps, upload: ExistingUpload): Promise<Ste
   const head = await deps.objects.head(key);
   if (!head)
     throw new UnavailableError('The object is not in the bucket (yet)', { reason: 'missing', fileId });
-  const { tier } = await userTierOf(deps.pool, deps.readModel, ownerId);
+  const { tier } = await userTierOf(deps.readModels, ownerId);
   if (head.size > deps.settings.FILES_TIERS[tier].maxFileBytes) return { reject: 'too_large' };
   if (head.size !== size) return { reject: 'size_mismatch' };
   await runUpload(deps, fileId, { type: 'RecordObjectChecked', data: { size: head.size, etag: head.etag } });
@@ -103,7 +103,7 @@ async function completeMultipart(deps: FilesDeps, upload: ExistingUpload): Promi
 async function verifyContent(deps: FilesDeps, upload: ExistingUpload, etag: string): Promise<StepOutcome> {
   const { fileId, ownerId, contentType, purpose, sha256, size } = upload.request;
   const key = quarantineKey(fileId);
-  const limits = deps.settings.FILES_TIERS[(await userTierOf(deps.pool, deps.readModel, ownerId)).tier];
+  const limits = deps.settings.FILES_TIERS[(await userTierOf(deps.readModels, ownerId)).tier];
   const checkText = limits.unsniffableTypes.includes(contentType);
   let inspection: Awaited<ReturnType<typeof inspect>>;
   try {

@@ -1,29 +1,7 @@
 import { defineProjection } from '@ledgerline/eventsourcing';
+// Aliased: `File` is also Node's global (the Blob kind).
+import type { File as FileRow } from '../../generated/prisma/client.js';
 import type { UploadEvent } from '../upload.js';
-
-/** A row of `files` (prisma/schema/files.prisma), as the kernel loads and stores it. */
-export interface FileRow {
-  id: string;
-  ownerId: string;
-  fileName: string;
-  contentType: string;
-  sniffedContentType: string | null;
-  size: bigint;
-  sha256: string;
-  purpose: string | null;
-  status: string;
-  reason: string | null;
-  multipart: boolean;
-  multipartUploadId: string | null;
-  partSize: bigint | null;
-  partCount: number | null;
-  createdAt: Date;
-  updatedAt: Date;
-  expiresAt: Date;
-  completedAt: Date | null;
-  availableAt: Date | null;
-  deletedAt: Date | null;
-}
 
 const HANDLED = [
   'UploadRequested',
@@ -33,10 +11,13 @@ const HANDLED = [
   'UploadRejected',
   'UploadExpired',
   'FileDeleted',
-] as const;
+] as const satisfies readonly UploadEvent['type'][];
 type Handled = Extract<UploadEvent, { type: (typeof HANDLED)[number] }>;
 
-/** The files list and detail, inline: a command's caller reads its own write. */
+/**
+ * The `files` table (prisma/schema/files.prisma): the files list and detail, inline, so a command's
+ * caller reads its own write.
+ */
 export const filesProjection = defineProjection<Handled, FileRow>({
   name: 'files',
   table: 'files',
