@@ -68,7 +68,7 @@ export interface PostgresEventStoreOptions {
   /** How often subscribers poll when no notification arrives (a late commit sends none). */
   pollIntervalMs?: number;
   /**
-   * Append transactions in flight at once (default 4); appends beyond share the next transaction
+   * Append transactions in flight at once (default 2); appends beyond share the next transaction
    * (group commit, see AppendBatcher). Leave pool connections for reads and workers.
    */
   appendConcurrency?: number;
@@ -92,7 +92,7 @@ export class PostgresEventStore implements MultiStreamEventStore {
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.notifier = new PgNotifier(this.pool, `${this.schema}_events`);
     this.batcher = new AppendBatcher({
-      maxInFlight: options.appendConcurrency ?? 4,
+      maxInFlight: options.appendConcurrency ?? 2,
       runOne: (append) => this.ownTransaction([append], append).then(single),
       runMany: (appends) => this.ownTransaction(appends, {}),
       // Appends that waited run after another request's transaction: outside every trace (their
