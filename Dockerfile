@@ -24,7 +24,7 @@ COPY --from=manifests /out/ ./
 RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
 COPY . .
 # `npm run build` runs every workspace's build, the ops CLI's included (its bin prefers dist/);
-# identity's runs `prisma generate` first (services/identity/scripts/generate.mjs), so the Prisma
+# services with read models run `prisma generate` first (scripts/prisma-generate.mjs), so the Prisma
 # client is generated here, never at run time.
 RUN npm run build
 # What the runtime needs from each workspace a service or tool reaches (never packages/testing):

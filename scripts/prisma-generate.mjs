@@ -1,21 +1,28 @@
-// `prisma generate` for the billing service, safe to run from several npm scripts at once.
-// turbo (and people) start typecheck, tests and build in parallel; each runs this first. A stamp of
-// the schema's hash skips work that is already done, and a lock directory keeps two runs from
-// writing the generated client at the same time.
+// `prisma generate` for the service whose directory this runs in (each service's `generate` script:
+// `node ../../scripts/prisma-generate.mjs`), safe to run from several npm scripts at once. turbo (and
+// people) start typecheck, tests and build in parallel; each runs this first. A stamp of the schema's
+// hash skips work that is already done, and a lock directory keeps two runs from writing the
+// generated client at the same time.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const root = new URL('..', import.meta.url).pathname;
-const schemaFile = join(root, 'prisma/schema.prisma');
+const root = process.cwd();
+const prismaDir = join(root, 'prisma');
 const outDir = join(root, 'src/generated');
 const stampFile = join(outDir, 'prisma/.schema-hash');
 const lockDir = join(outDir, '.generate.lock');
 
+// Every .prisma file (one schema.prisma or a schema folder), in a fixed order, with its name (a
+// renamed file counts), and the Prisma config.
 const schemaHash = () => {
   const hash = createHash('sha256');
-  hash.update(readFileSync(schemaFile));
+  const files = readdirSync(prismaDir, { recursive: true })
+    .map(String)
+    .filter((name) => name.endsWith('.prisma'))
+    .sort();
+  for (const name of files) hash.update(name).update(readFileSync(join(prismaDir, name)));
   hash.update(readFileSync(join(root, 'prisma.config.ts')));
   return hash.digest('hex');
 };
