@@ -6,6 +6,7 @@ import type { filesConfigSchema, Tiers } from './config.js';
 import type { PrismaClient } from './generated/prisma/client.js';
 import type { ObjectStore } from './s3/objectStore.js';
 import { StorageAccounts } from './storage/storageAccounts.js';
+import { type UserTier, userTiersForUploads } from './tiers/userTiers.js';
 import { crashHooks } from './verification/crashHooks.js';
 import { Slots } from './verification/slots.js';
 
@@ -43,6 +44,8 @@ export interface FilesDeps {
   readonly clock: () => Date;
   readonly logger: Logger;
   readonly hooks: VerificationHooks;
+  /** The uploading user's tier and activation (the tier consumer's read model; batched reads). */
+  readonly userTier: (userId: string) => Promise<UserTier>;
   /** This process's remembered storage snapshots and per-user turns (see reserveUpload). */
   readonly storage: StorageAccounts;
   /** Verifications running in this process, by fileId (one run per upload at a time). */
@@ -80,6 +83,7 @@ export function filesDeps(ctx: FilesContext): FilesDeps {
     clock: () => new Date(),
     logger: ctx.logger,
     hooks: crashHooks(config.FILES_CRASH_AT),
+    userTier: userTiersForUploads(ctx.pool, schemasOf(ctx.schema).readModel),
     storage: new StorageAccounts(),
     verifying: new Map(),
     verifySlots: new Slots(config.VERIFY_CONCURRENCY),

@@ -85,4 +85,45 @@ describe('PostgresEventStore group commit', () => {
     );
     expect(rows.rows[0]!.n).toBe(fresh.length);
   });
+
+  it('keeps every multi-stream command atomic inside a shared transaction, each with its own outcome', async () => {
+    await store.append('counter-account', counted(1), { expectedVersion: 'no_stream' });
+    const pairs = Array.from({ length: 20 }, (_, i) => [`counter-pair-${i}-a`, `counter-pair-${i}-b`] as const);
+    const outcomes = await Promise.allSettled([
+      ...pairs.map(([a, b], i) =>
+        store.appendMany([
+          { streamId: a, events: counted(i), expectedVersion: 'no_stream' },
+          { streamId: b, events: counted(i + 100), expectedVersion: 'no_stream' },
+        ]),
+      ),
+      // Its second stream is stale: neither of its streams may be written.
+      store.appendMany([
+        { streamId: 'counter-lonely', events: counted(1), expectedVersion: 'no_stream' },
+        { streamId: 'counter-account', events: counted(2), expectedVersion: 'no_stream' },
+      ]),
+    ]);
+    expect(outcomes.at(-1)).toMatchObject({
+      status: 'rejected',
+      reason: { code: 'CONFLICT', details: { reason: 'concurrency' } },
+    });
+    for (const [i, outcome] of outcomes.slice(0, pairs.length).entries()) {
+      if (outcome.status !== 'fulfilled') throw outcome.reason;
+      // One result per stream, in the order the command gave them.
+      expect(outcome.value.streams.map((r) => r.events.map((e) => e.streamId))).toEqual([
+        [pairs[i]![0]],
+        [pairs[i]![1]],
+      ]);
+      expect(outcome.value.events.map((e) => (e.data as { n: number }).n)).toEqual([i, i + 100]);
+    }
+    const { eventStore } = schemasOf(service);
+    const { rows } = await pool.query<{ stream_id: string; n: number }>(
+      `SELECT stream_id, count(*)::int AS n FROM ${quoteIdent(eventStore)}.events
+       WHERE stream_id LIKE 'counter-pair-%' OR stream_id IN ('counter-lonely', 'counter-account')
+       GROUP BY stream_id`,
+    );
+    const perStream = new Map(rows.map((r) => [r.stream_id, r.n]));
+    for (const [a, b] of pairs) expect([perStream.get(a), perStream.get(b)]).toEqual([1, 1]);
+    expect(perStream.get('counter-lonely')).toBeUndefined();
+    expect(perStream.get('counter-account')).toBe(1);
+  });
 });

@@ -1,38 +1,39 @@
-import type { AppendResult, MultiAppendResult, StreamAppend } from '../store/types.js';
+import type { MultiAppendResult, StreamAppend } from '../store/types.js';
 
 export interface AppendBatcherOptions {
-  /** One append in a transaction of its own (its own outcome: result or error). */
-  runOne(append: StreamAppend): Promise<AppendResult>;
-  /** Several appends in ONE transaction: all commit or none does. */
-  runMany(appends: StreamAppend[]): Promise<MultiAppendResult>;
-  /** Transactions in flight at once; appends arriving beyond that wait and share the next one. */
+  /** Appends in ONE transaction: all commit or none does; one result per append, in order. */
+  run(appends: StreamAppend[]): Promise<MultiAppendResult>;
+  /** Transactions in flight at once; commands arriving beyond that wait and share the next one. */
   maxInFlight: number;
-  /** Appends per shared transaction at most. */
+  /** Stream appends per shared transaction at most (a larger command still runs, alone). */
   maxBatch?: number;
   /**
-   * Runs work done for appends that waited: it runs after another caller's transaction, in that
+   * Runs work done for commands that waited: it runs after another caller's transaction, in that
    * caller's async context, which is not theirs (the store runs it outside every trace).
    */
   detach?: <T>(work: () => T) => T;
 }
 
 interface Waiting {
-  append: StreamAppend;
-  resolve(result: AppendResult): void;
+  /** One command's appends: they commit together or not at all. */
+  unit: StreamAppend[];
+  resolve(result: MultiAppendResult): void;
   reject(error: unknown): void;
 }
 
 /**
- * Group commit for appends of independent commands. While fewer than `maxInFlight` transactions
- * run, an append goes at once in a transaction of its own (nothing changes for a quiet service).
- * Beyond that, appends wait, and each transaction that finishes takes every waiting append (of
- * distinct streams) into ONE transaction: one BEGIN/COMMIT, one WAL flush and one write of the
- * inline projections for all of them, which is what makes commands cheap under load (PATCH /me).
+ * Group commit for the appends of independent commands. While fewer than `maxInFlight`
+ * transactions run, a command's appends go at once in a transaction of their own (nothing changes
+ * for a quiet service). Beyond that, commands wait, and each transaction that finishes takes every
+ * waiting command whose streams no other command in the batch touches into ONE transaction: one
+ * BEGIN/COMMIT, one WAL flush and one write of the inline projections for all of them, which is
+ * what makes commands cheap under load (PATCH /me, POST /files/uploads). A command is a unit: a
+ * single-stream append, or a multi-stream one (an upload and its owner's storage account).
  *
  * A shared transaction is all or nothing, but commands are not: when it fails (a stale expected
- * version, a reservation taken, a lost connection), every append in it is run again on its own,
- * so each caller gets exactly the outcome it would have had alone. Appends are sorted by stream so
- * two shared transactions lock rows in the same order (no deadlock between them).
+ * version, a reservation taken, a lost connection), every command in it runs again on its own, so
+ * each caller gets exactly the outcome it would have had alone. The shared transaction appends in
+ * stream order, so two of them lock rows in the same order (no deadlock between them).
  */
 export class AppendBatcher {
   private readonly waiting: Waiting[] = [];
@@ -45,12 +46,13 @@ export class AppendBatcher {
     this.detach = options.detach ?? ((work) => work());
   }
 
-  append(append: StreamAppend): Promise<AppendResult> {
+  /** Appends one command's streams atomically: at once, or in the next shared transaction. */
+  append(unit: StreamAppend[]): Promise<MultiAppendResult> {
     if (this.inFlight < this.options.maxInFlight && this.waiting.length === 0) {
-      return this.track(this.options.runOne(append));
+      return this.track(this.options.run(unit));
     }
     return new Promise((resolve, reject) => {
-      this.waiting.push({ append, resolve, reject });
+      this.waiting.push({ unit, resolve, reject });
     });
   }
 
@@ -70,43 +72,50 @@ export class AppendBatcher {
     }
   }
 
-  /** Up to maxBatch waiting appends, at most one per stream (a second one waits for the next batch). */
+  /**
+   * Waiting commands in arrival order, up to maxBatch stream appends, none sharing a stream with an
+   * earlier one in the batch (that one waits for the next batch, so its expected version holds).
+   */
   private takeBatch(): Waiting[] {
     const streams = new Set<string>();
     const batch: Waiting[] = [];
-    for (let i = 0; i < this.waiting.length && batch.length < this.maxBatch; ) {
+    for (let i = 0; i < this.waiting.length && streams.size < this.maxBatch; ) {
       const item = this.waiting[i]!;
-      if (streams.has(item.append.streamId)) {
+      const ids = item.unit.map((a) => a.streamId);
+      const fits = batch.length === 0 || streams.size + ids.length <= this.maxBatch;
+      if (!fits || ids.some((id) => streams.has(id))) {
         i++;
         continue;
       }
-      streams.add(item.append.streamId);
+      for (const id of ids) streams.add(id);
       batch.push(item);
       this.waiting.splice(i, 1);
     }
-    return batch.sort((a, b) => (a.append.streamId < b.append.streamId ? -1 : 1));
+    return batch;
   }
 
   private async runBatch(batch: Waiting[]): Promise<void> {
-    const alone = (w: Waiting) =>
-      settle(
-        w,
-        this.detach(() => this.options.runOne(w.append)),
-      );
+    const alone = (w: Waiting) => this.detach(() => this.options.run(w.unit)).then(w.resolve, w.reject);
     if (batch.length === 1) return alone(batch[0]!);
+    // Every append of the batch, in stream order, remembering whose it is.
+    const slots = batch
+      .flatMap((w, owner) => w.unit.map((append, index) => ({ append, owner, index })))
+      .sort((a, b) => (a.append.streamId < b.append.streamId ? -1 : 1));
     let shared: MultiAppendResult;
     try {
-      shared = await this.detach(() => this.options.runMany(batch.map((w) => w.append)));
+      shared = await this.detach(() => this.options.run(slots.map((s) => s.append)));
     } catch {
       await Promise.all(batch.map(alone));
       return;
     }
-    for (const [i, waiting] of batch.entries()) {
-      const own = shared.streams[i]!;
-      waiting.resolve(shared.projected ? { ...own, projected: shared.projected } : own);
+    const own = batch.map((w) => new Array<MultiAppendResult['streams'][number]>(w.unit.length));
+    for (const [n, slot] of slots.entries()) own[slot.owner]![slot.index] = shared.streams[n]!;
+    for (const [owner, waiting] of batch.entries()) {
+      const streams = own[owner]!;
+      const events = streams.flatMap((s) => s.events);
+      waiting.resolve(
+        shared.projected ? { streams, events, projected: shared.projected } : { streams, events },
+      );
     }
   }
 }
-
-const settle = (waiting: Waiting, work: Promise<AppendResult>): Promise<void> =>
-  work.then(waiting.resolve, waiting.reject);

@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import { isAppError, UnavailableError } from '@ledgerline/contracts';
 import type { Pool, PoolClient } from 'pg';
 
@@ -120,4 +121,20 @@ export async function inTransaction<T>(
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * Makes the statements this client sends from now until the event loop's next turn go out in ONE
+ * socket write. pg writes each pipelined statement on its own, and a write to a loopback socket
+ * costs far more than its bytes (measured: ~40% of the files service's CPU on POST /files/uploads
+ * went to writev, a shared transaction of 30 appends taking 30 of them). The socket is uncorked on
+ * `setImmediate`, after every promise continuation of this turn, so a statement submitted after an
+ * `await` still joins; nothing waits on an answer while corked (answers need the write first, and
+ * the uncork comes regardless). Another driver's client is left alone.
+ */
+export function coalesceWrites(client: PoolClient): void {
+  const stream = (client as unknown as { connection?: { stream?: Partial<Writable> } }).connection?.stream;
+  if (typeof stream?.cork !== 'function' || typeof stream.uncork !== 'function') return;
+  stream.cork();
+  setImmediate(() => stream.uncork!());
 }

@@ -25,7 +25,7 @@ import type {
 import { detachedFromTraces, stampTrace } from '../tracing/tracing.js';
 import { AppendBatcher } from './appendBatcher.js';
 import { type AppendStatement, appendStatement } from './appendSql.js';
-import { asUnavailable, guardPool, withClient } from './connections.js';
+import { asUnavailable, coalesceWrites, guardPool, withClient } from './connections.js';
 import { PgNotifier } from './notifier.js';
 import { EVENT_COLUMNS, type EventRow, streamTypeOf, toRecordedEvent } from './rows.js';
 import { isPgError, PG_IN_FAILED_TRANSACTION, PG_UNIQUE_VIOLATION, quoteIdent, schemasOf } from './sql.js';
@@ -93,10 +93,9 @@ export class PostgresEventStore implements MultiStreamEventStore {
     this.notifier = new PgNotifier(this.pool, `${this.schema}_events`);
     this.batcher = new AppendBatcher({
       maxInFlight: options.appendConcurrency ?? 2,
-      runOne: (append) => this.ownTransaction([append], append).then(single),
-      runMany: (appends) => this.ownTransaction(appends, {}),
-      // Appends that waited run after another request's transaction: outside every trace (their
-      // events carry their own handler's trace, stamped in append()).
+      run: (appends) => this.ownTransaction(appends, {}),
+      // Commands that waited run after another request's transaction: outside every trace (their
+      // events carry their own handler's trace, stamped in append() and appendMany()).
       detach: detachedFromTraces,
     });
   }
@@ -105,7 +104,7 @@ export class PostgresEventStore implements MultiStreamEventStore {
     if (events.length === 0) throw new ConflictError('an append needs at least one event', { streamId });
     const needsTransaction = this.hooks.length > 0 || options.reserve?.length || options.release?.length;
     const result = needsTransaction
-      ? await this.batcher.append({ ...options, streamId, events: events.map(stampEvent(options)) })
+      ? single(await this.batcher.append([{ ...options, streamId, events: events.map(stampEvent(options)) }]))
       : await this.appendOnce(this.pool, streamId, events, options).catch((error: unknown) => {
           throw asUnavailable(error);
         });
@@ -116,13 +115,22 @@ export class PostgresEventStore implements MultiStreamEventStore {
   /**
    * Appends to several streams in one transaction, each at its own expected version, with the
    * reservations of each and one run of the inline projections over all the events: everything
-   * commits or nothing does. A conflict on any stream is a ConcurrencyError (code CONFLICT).
+   * commits or nothing does. A conflict on any stream is a ConcurrencyError (code CONFLICT). Under
+   * load it shares a transaction with other commands (group commit, see AppendBatcher).
    */
   async appendMany(
     appends: StreamAppend[],
     options: Pick<AppendOptions, 'meta'> = {},
   ): Promise<MultiAppendResult> {
-    const result = await this.ownTransaction(appends, options);
+    const unit = appends.map((append) => {
+      if (append.events.length === 0) {
+        throw new ConflictError('an append needs at least one event', { streamId: append.streamId });
+      }
+      const meta = options.meta || append.meta ? { ...options.meta, ...append.meta } : undefined;
+      const own = meta ? { ...append, meta } : append;
+      return { ...own, events: append.events.map(stampEvent(own)) };
+    });
+    const result = await this.batcher.append(unit);
     this.notifier.notifyAppended();
     return result;
   }
@@ -136,6 +144,8 @@ export class PostgresEventStore implements MultiStreamEventStore {
   private ownTransaction(appends: StreamAppend[], options: Pick<AppendOptions, 'meta'>) {
     return withClient(this.pool, (client) =>
       pipelined(client, async (isPipelined) => {
+        // BEGIN and every stream's append statement in one socket write.
+        if (isPipelined) coalesceWrites(client);
         const begin = client.query('BEGIN');
         begin.catch(() => undefined); // awaited below; observed now so a failure is never unhandled
         try {
@@ -456,6 +466,7 @@ async function pipelined<T>(client: PoolClient, work: (isPipelined: boolean) => 
 
 /** Sends the write and COMMIT in one round trip; answers the rows as written. */
 async function commitBehind(client: PoolClient, plan: WritePlan): Promise<ProjectedRows> {
+  coalesceWrites(client);
   const write = plan.statement ? client.query<WrittenRow>(plan.statement) : undefined;
   write?.catch(() => undefined);
   const commit = client.query('COMMIT');

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { Pool, PoolClient } from 'pg';
-import { quoteIdent } from '../postgres/sql.js';
+import { quoteIdent, rowsByKeys } from '../postgres/sql.js';
 import type { ReadModelDocument } from './projection.js';
 
 type Db = Pool | PoolClient;
@@ -104,8 +104,8 @@ export async function loadDocuments(
   const shape = await shapeOf(db, schema, table, key);
   const { keyType } = shape;
   const { rows } = await db.query<{ id: string; doc: ReadModelDocument }>(
-    `SELECT ${quoteIdent(key)}::text AS id, to_jsonb(t) AS doc FROM ${quoteIdent(schema)}.${quoteIdent(table)} t
-     WHERE ${quoteIdent(key)} = ANY($1::${keyType}[])`,
+    `SELECT k.key::text AS id, to_jsonb(l.t) AS doc
+     FROM ${rowsByKeys(`${quoteIdent(schema)}.${quoteIdent(table)}`, key, `$1::${keyType}[]`)}`,
     [ids],
   );
   return new Map(rows.map((r) => [r.id, reviveRow(shape, r.doc)]));
@@ -155,9 +155,12 @@ export async function loadStatement(
     tableShapes[i] = shape;
     values.push(load.ids);
     parts.push(
-      `SELECT ${i} AS i, ${quoteIdent(load.key)}::text AS id, to_jsonb(t) AS doc
-       FROM ${quoteIdent(schema)}.${quoteIdent(load.table)} t
-       WHERE ${quoteIdent(load.key)} = ANY($${firstParam + values.length - 1}::${shape.keyType}[])`,
+      `SELECT ${i} AS i, k.key::text AS id, to_jsonb(l.t) AS doc
+       FROM ${rowsByKeys(
+         `${quoteIdent(schema)}.${quoteIdent(load.table)}`,
+         load.key,
+         `$${firstParam + values.length - 1}::${shape.keyType}[]`,
+       )}`,
     );
   }
   if (parts.length === 0) return undefined;
@@ -299,7 +302,8 @@ export async function writeStatement(
       }
       if (deletes.length > 0) {
         values.push(deletes);
-        ctes.push(`DELETE FROM ${target} WHERE ${quoteIdent(key)} = ANY($${values.length}::${keyType}[])`);
+        const found = rowsByKeys(target, key, `$${values.length}::${keyType}[]`);
+        ctes.push(`DELETE FROM ${target} WHERE ctid = ANY(ARRAY(SELECT l.tid FROM ${found}))`);
         if (options.returning) written.set(table, new Map(deletes.map((id) => [id, null])));
       }
     }

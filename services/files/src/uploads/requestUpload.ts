@@ -14,7 +14,6 @@ import { type FilesDeps, isAdmin } from '../filesDeps.js';
 import { decideStorage } from '../storage/storage.js';
 import { loadStorage } from '../storage/storageUsage.js';
 import { checkUploadAllowed } from '../tiers/tierPolicy.js';
-import { userTierForUpload } from '../tiers/userTiers.js';
 import { reserveUpload } from './reserveUpload.js';
 import { loadUpload, runUpload } from './runUpload.js';
 import { type ExistingUpload, quarantineKey, type UploadRequestedData } from './upload.js';
@@ -28,7 +27,7 @@ export async function requestUpload(
   meta: MessageMeta,
 ): Promise<ReplyDataOf<typeof requestUploadCommand>> {
   const { settings } = deps;
-  const userTier = await userTierForUpload(deps.pool, deps.readModel, request.userId);
+  const userTier = await deps.userTier(request.userId);
   if (!userTier.active) throw new ForbiddenError('A deactivated account cannot upload files');
   const limits = settings.FILES_TIERS[userTier.tier];
   const purpose = request.purpose ?? null;
