@@ -99,6 +99,16 @@ export const filesConfigSchema = z.object({
   FILES_TIERS: tiersJson.prefault(JSON.stringify(DEFAULT_TIERS)),
   /** Uploads verified at once by one process (the saga has more commands in flight; they wait). */
   VERIFY_CONCURRENCY: envInt().min(1).max(64).default(4),
+  /**
+   * How long one VerifyUpload may run before the saga resends it (the resend joins the run in
+   * progress); raise it where objects near the size limit take longer to hash. A crashed process's
+   * claim on the command lapses this long + 10 s after it was taken.
+   */
+  VERIFY_TIMEOUT_MS: envInt().min(1_000).default(10_000),
+  /** First delay of the verification retry ladder (5 retries, doubling) before `rejected: missing`. */
+  VERIFY_RETRY_BASE_MS: envInt().min(10).default(500),
+  /** First delay of the object-removal retry ladder (6 retries, doubling) before a dead letter. */
+  REMOVAL_RETRY_BASE_MS: envInt().min(10).default(1_000),
   /** Test only: the process SIGKILLs itself when a verification reaches this point (crash tests). */
   FILES_CRASH_AT: z.enum(Object.keys(CRASH_POINTS) as [CrashPoint, ...CrashPoint[]]).optional(),
   /** Nightly sweep of orphans under incoming/: UTC hour it runs at. */

@@ -12,6 +12,9 @@ describe('files config', () => {
     expect(config.FILES_TIERS.free.contentTypes).toContain('application/pdf');
     expect(config.FILES_TIERS.pro.unsniffableTypes).toContain('text/plain');
     expect(config.CLAMAV_URL).toBeUndefined();
+    expect([config.VERIFY_TIMEOUT_MS, config.VERIFY_RETRY_BASE_MS, config.REMOVAL_RETRY_BASE_MS]).toEqual([
+      10_000, 500, 1_000,
+    ]);
   });
 
   it('parses FILES_TIERS JSON and lists every bad variable', () => {
@@ -26,12 +29,13 @@ describe('files config', () => {
         FILES_TIERS: '{not json',
         UPLOAD_TTL_SECONDS: 'soon',
         CLAMAV_URL: 'http://x',
+        VERIFY_TIMEOUT_MS: '5',
       });
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const names = (error as ConfigError).problems.map((p) => p.name).sort();
-    expect(names).toEqual(['CLAMAV_URL', 'FILES_TIERS', 'UPLOAD_TTL_SECONDS']);
+    expect(names).toEqual(['CLAMAV_URL', 'FILES_TIERS', 'UPLOAD_TTL_SECONDS', 'VERIFY_TIMEOUT_MS']);
   });
 });

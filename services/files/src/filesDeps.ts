@@ -22,6 +22,9 @@ export interface FilesSettings {
   readonly FILES_TIERS: Tiers;
   readonly SWEEP_HOUR_UTC: number;
   readonly VERIFY_CONCURRENCY: number;
+  readonly VERIFY_TIMEOUT_MS: number;
+  readonly VERIFY_RETRY_BASE_MS: number;
+  readonly REMOVAL_RETRY_BASE_MS: number;
 }
 
 /** A verification step just recorded; tests stop the process between steps through this hook. */

@@ -88,7 +88,10 @@ describe('PostgresEventStore group commit', () => {
 
   it('keeps every multi-stream command atomic inside a shared transaction, each with its own outcome', async () => {
     await store.append('counter-account', counted(1), { expectedVersion: 'no_stream' });
-    const pairs = Array.from({ length: 20 }, (_, i) => [`counter-pair-${i}-a`, `counter-pair-${i}-b`] as const);
+    const pairs = Array.from(
+      { length: 20 },
+      (_, i) => [`counter-pair-${i}-a`, `counter-pair-${i}-b`] as const,
+    );
     const outcomes = await Promise.allSettled([
       ...pairs.map(([a, b], i) =>
         store.appendMany([

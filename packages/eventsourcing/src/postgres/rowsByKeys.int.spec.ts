@@ -32,7 +32,9 @@ afterAll(async () => {
 async function planOf(name: string, text: string): Promise<string> {
   await client.query(`PREPARE ${name}(uuid[]) AS ${text}`);
   await client.query(`EXECUTE ${name}(ARRAY[gen_random_uuid()])`);
-  return (await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE ${name}(ARRAY[gen_random_uuid()])`)).rows
+  return (
+    await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE ${name}(ARRAY[gen_random_uuid()])`)
+  ).rows
     .map((r) => r['QUERY PLAN'])
     .join('\n');
 }

@@ -140,7 +140,8 @@ export interface ConsumerDefinition<Deps = any> {
 
 /** A process manager on its own durable consumer; its timeouts go through the saga scheduler. */
 export interface SagaRegistration<Deps = any> {
-  readonly saga: SagaDefinition<any, any>;
+  /** The saga, or how to make it from the feature's deps (e.g. retry delays from config). */
+  readonly saga: SagaDefinition<any, any> | ((deps: Deps) => SagaDefinition<any, any>);
   /** Subject filter covering every event type the saga starts on or handles, e.g. `evt.files.>`. */
   readonly filterSubject: string;
   readonly stream?: string;

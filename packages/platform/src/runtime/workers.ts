@@ -8,6 +8,7 @@ import {
   type RunningConsumer,
   runConsumer,
   runSaga,
+  type SagaDefinition,
   SagaScheduler,
 } from '@ledgerline/eventsourcing';
 import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -43,6 +44,8 @@ export function buildWorkers(
   const onError = (kind: string, name: string) => (err: unknown) =>
     logger.warn({ err, worker: `${kind}:${name}` }, 'worker failed; retrying');
   const workers: RuntimeWorker[] = [];
+  /** Every saga of the service, made from its feature's deps: the scheduler delivers their timeouts. */
+  const sagas: SagaDefinition[] = [];
   if (publicEvents.size > 0) {
     const relay = new EventRelay({
       pool,
@@ -80,10 +83,12 @@ export function buildWorkers(
       workers.push(leader(ctx, consumer.name, 'consumer', () => startConsumer(ctx, consumer, deps)));
     }
     for (const registration of feature.sagas ?? []) {
+      const saga = typeof registration.saga === 'function' ? registration.saga(deps) : registration.saga;
+      sagas.push(saga);
       const settings = registration.settings?.(deps) ?? {};
-      const durable = settings.durable ?? registration.saga.name;
+      const durable = settings.durable ?? saga.name;
       workers.push(
-        leader(ctx, registration.saga.name, 'saga', async () => {
+        leader(ctx, saga.name, 'saga', async () => {
           await ensureDurable(ctx, durable, registration.filterSubject, settings, registration.stream);
           return runSaga({
             pool,
@@ -91,13 +96,13 @@ export function buildWorkers(
             nc: nats,
             js: jetstream(nats),
             store,
-            saga: registration.saga,
+            saga,
             consumer: durable,
             messages: registration.messages ?? registry,
             commandTimeoutMs: registration.commandTimeoutMs,
             consumerOptions: {
               ...consumerOptions(settings),
-              onError: onError('saga', registration.saga.name),
+              onError: onError('saga', saga.name),
             },
           });
         }),
@@ -107,7 +112,6 @@ export function buildWorkers(
       workers.push(leader(ctx, `${feature.name}.${worker.name}`, 'worker', () => worker.start(deps)));
     }
   }
-  const sagas = features.flatMap(({ feature }) => (feature.sagas ?? []).map((s) => s.saga));
   if (sagas.length > 0) {
     workers.push(
       leader(ctx, 'saga-scheduler', 'scheduler', async () => {

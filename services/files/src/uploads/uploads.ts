@@ -20,7 +20,7 @@ import { type FilesContext, type FilesDeps, filesDeps } from '../filesDeps.js';
 import { storageUsageProjection } from '../storage/storageUsage.js';
 import { sweepBootstrap } from '../sweep/sweepBootstrap.js';
 import { sweepSaga } from '../sweep/sweepSaga.js';
-import { verificationSaga } from '../verification/verificationSaga.js';
+import { defineVerificationSaga, doubling } from '../verification/verificationSaga.js';
 import { verifyUpload } from '../verification/verifyUpload.js';
 import { expireUpload, rejectUpload, removeFileObject, sweepIncoming } from './cleanup.js';
 import { s3NotificationsWorker } from './notifications.js';
@@ -36,7 +36,12 @@ import {
 import { completeUpload, deleteFile, requestUpload } from './requestUpload.js';
 
 const saga: SagaRegistration<FilesDeps> = {
-  saga: verificationSaga,
+  saga: ({ settings }) =>
+    defineVerificationSaga({
+      verifyRetryDelaysMs: doubling(settings.VERIFY_RETRY_BASE_MS, 5),
+      removalRetryDelaysMs: doubling(settings.REMOVAL_RETRY_BASE_MS, 6),
+      commandTimeoutMs: settings.VERIFY_TIMEOUT_MS,
+    }),
   filterSubject: 'evt.files.>',
   settings: (deps) => ({ durable: deps.durables.saga }),
 };

@@ -72,7 +72,8 @@ class ChildProcessHarness extends FilesHarness {
 }
 
 const h = new ChildProcessHarness();
-beforeAll(() => h.start(), 180_000);
+// A dead process's claim on VerifyUpload lapses VERIFY_TIMEOUT_MS + 10 s after it was taken.
+beforeAll(() => h.start({ VERIFY_TIMEOUT_MS: '2000' }), 180_000);
 afterAll(() => h.stop(), 60_000);
 
 describe('the files process killed (SIGKILL) between two verification steps, then restarted', () => {
@@ -94,7 +95,7 @@ describe('the files process killed (SIGKILL) between two verification steps, the
 
       h.crashAt = undefined;
       await h.startService();
-      // The dead process's claim on VerifyUpload lapses after the command timeout (10 s) + 10 s.
+      // The dead process's claim on VerifyUpload lapses after the command timeout (2 s) + 10 s.
       const file = await h.waitForStatus(owner, fileId, 'available', 90_000);
       expect(file.sniffedContentType).toBe('image/png');
       expect(await h.eventsOf(fileId, 'FileAvailable')).toHaveLength(1);

@@ -22,12 +22,31 @@ import type {
 // expiry or a deletion, retried and then dead-lettered. The kernel sends the commands of
 // `commandConcurrency` uploads at once; one upload's commands go out in order.
 
-/** Delay before cleanup attempt n+1; after the last one the failure is dead-lettered. */
-export const REMOVAL_RETRY_DELAYS_MS = [1_000, 2_000, 4_000, 8_000, 16_000, 32_000];
-/** Delay before verification attempt n+1 after n failed ones; then the upload is rejected. */
-export const VERIFY_RETRY_DELAYS_MS = [500, 1_000, 2_000, 4_000, 8_000];
 /** Uploads whose commands are in flight at once (a verification reads the whole object). */
 export const VERIFICATIONS_IN_FLIGHT = 8;
+
+/** The saga's clock: retry ladders and how long one command may take (config, see config.ts). */
+export interface VerificationTimings {
+  /** Delay before verification attempt n+1 after n failed ones; after the last, the upload is rejected. */
+  readonly verifyRetryDelaysMs: readonly number[];
+  /** Delay before cleanup attempt n+1; after the last one the failure is dead-lettered. */
+  readonly removalRetryDelaysMs: readonly number[];
+  /**
+   * Reply timeout of one command: a longer VerifyUpload is resent and joins the run in progress.
+   * It also bounds how long a crashed process's claim on a command holds up the resend (+10 s).
+   */
+  readonly commandTimeoutMs: number;
+}
+
+/** `attempts` delays doubling from `firstMs`. */
+export const doubling = (firstMs: number, attempts: number): number[] =>
+  Array.from({ length: attempts }, (_, i) => firstMs * 2 ** i);
+
+export const DEFAULT_TIMINGS: VerificationTimings = {
+  verifyRetryDelaysMs: doubling(500, 5),
+  removalRetryDelaysMs: doubling(1_000, 6),
+  commandTimeoutMs: 10_000,
+};
 
 /** Why the last verification attempt failed, as the rejection reason (fail closed either way). */
 const reasonOf = (error: ErrorShape): RejectionReason =>
@@ -52,15 +71,16 @@ const fileIdOf = (event: EventEnvelope): string | undefined => {
   return typeof fileId === 'string' ? fileId : undefined;
 };
 
-export const verificationSaga: SagaDefinition<VerificationSagaState, VerificationSagaEvent> = {
+/** The saga with the given timings (the service makes it from its config). */
+export const defineVerificationSaga = (
+  timings: VerificationTimings = DEFAULT_TIMINGS,
+): SagaDefinition<VerificationSagaState, VerificationSagaEvent> => ({
   name: 'upload-verification',
   startedBy: ['UploadRequested'],
   handles: ['UploadCompleted', 'FileAvailable', 'UploadRejected', 'UploadExpired', 'FileDeleted'],
   correlationId: fileIdOf,
   commandConcurrency: VERIFICATIONS_IN_FLIGHT,
-  // One VerifyUpload reads the whole object: a longer one is resent and joins the run in progress.
-  // It also bounds how long a crashed process's claim on a command holds up the resend (+10 s).
-  commandTimeoutMs: 10_000,
+  commandTimeoutMs: timings.commandTimeoutMs,
   initialState: () => ({ status: 'none', failures: {} }),
   evolve(state, event: VerificationSagaEvent | CommandFailedEvent) {
     switch (event.type) {
@@ -85,10 +105,13 @@ export const verificationSaga: SagaDefinition<VerificationSagaState, Verificatio
       case 'timeout':
         return onTimeout(input, state, sagaId);
       case 'commandFailed':
-        return onFailure(input, state, now);
+        return onFailure(input, state, now, timings);
     }
   },
-};
+});
+
+/** The saga with the default timings. */
+export const verificationSaga = defineVerificationSaga();
 
 const command = (subject: string, fileId: string, extra: Record<string, unknown> = {}): SagaCommand => ({
   subject,
@@ -154,20 +177,21 @@ function onFailure(
   input: Extract<SagaInput, { kind: 'commandFailed' }>,
   state: VerificationSagaState,
   now: Date,
+  { verifyRetryDelaysMs, removalRetryDelaysMs }: VerificationTimings,
 ): SagaDecision<VerificationSagaEvent> {
   const failed = input.command;
   const attempts = state.failures[failed.subject] ?? 0;
   const fileId = (failed.payload as { fileId: string }).fileId;
   if (failed.subject === verifyUploadCommand.subject) {
     if (state.status !== 'verifying') return {}; // settled meanwhile (rejected, deleted)
-    if (attempts <= VERIFY_RETRY_DELAYS_MS.length) {
-      const dueAt = new Date(now.getTime() + VERIFY_RETRY_DELAYS_MS[attempts - 1]!);
+    if (attempts <= verifyRetryDelaysMs.length) {
+      const dueAt = new Date(now.getTime() + verifyRetryDelaysMs[attempts - 1]!);
       return { schedule: [{ type: RETRY, dueAt, payload: failed }] };
     }
     return { commands: [command(rejectUploadCommand.subject, fileId, { reason: reasonOf(input.error) })] };
   }
-  if (attempts <= REMOVAL_RETRY_DELAYS_MS.length) {
-    const dueAt = new Date(now.getTime() + REMOVAL_RETRY_DELAYS_MS[attempts - 1]!);
+  if (attempts <= removalRetryDelaysMs.length) {
+    const dueAt = new Date(now.getTime() + removalRetryDelaysMs[attempts - 1]!);
     return { schedule: [{ type: RETRY, dueAt, payload: failed }] };
   }
   // Parked by the kernel as a saga dead letter (never forgotten; `ops dead-letters` lists it).

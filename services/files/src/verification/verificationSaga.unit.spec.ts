@@ -7,12 +7,7 @@ import {
 } from '@ledgerline/contracts';
 import type { CommandFailedEvent, SagaInput } from '@ledgerline/eventsourcing';
 import { describe, expect, it } from 'vitest';
-import {
-  REMOVAL_RETRY_DELAYS_MS,
-  VERIFY_RETRY_DELAYS_MS,
-  type VerificationSagaEvent,
-  verificationSaga,
-} from './verificationSaga.js';
+import { DEFAULT_TIMINGS, type VerificationSagaEvent, verificationSaga } from './verificationSaga.js';
 
 const fileId = '01900000-0000-7000-8000-0000000000f1';
 const expiresAt = '2026-11-30T11:00:00.000Z';
@@ -91,7 +86,7 @@ describe('verification saga', () => {
     const subject = removeFileObjectCommand.subject;
     const exhausted = stateOf([
       tracked,
-      ...REMOVAL_RETRY_DELAYS_MS.map(() => failed(subject)),
+      ...DEFAULT_TIMINGS.removalRetryDelaysMs.map(() => failed(subject)),
       failed(subject),
     ]);
     expect(() => verificationSaga.decide(commandFailed(subject), exhausted, ctx())).toThrow(/failed 7 times/);
@@ -105,7 +100,7 @@ describe('verification saga', () => {
       schedule: [
         {
           type: 'Retry',
-          dueAt: new Date(ctx().now.getTime() + REMOVAL_RETRY_DELAYS_MS[0]!),
+          dueAt: new Date(ctx().now.getTime() + DEFAULT_TIMINGS.removalRetryDelaysMs[0]!),
           payload: { subject, payload: { fileId } },
         },
       ],
@@ -119,7 +114,7 @@ describe('verification saga', () => {
       schedule: [
         {
           type: 'Retry',
-          dueAt: new Date(ctx().now.getTime() + VERIFY_RETRY_DELAYS_MS[0]!),
+          dueAt: new Date(ctx().now.getTime() + DEFAULT_TIMINGS.verifyRetryDelaysMs[0]!),
           payload: { subject, payload: { fileId } },
         },
       ],
@@ -127,7 +122,7 @@ describe('verification saga', () => {
     const exhausted = stateOf([
       tracked,
       started,
-      ...VERIFY_RETRY_DELAYS_MS.map(() => failed(subject)),
+      ...DEFAULT_TIMINGS.verifyRetryDelaysMs.map(() => failed(subject)),
       failed(subject),
     ]);
     expect(verificationSaga.decide(commandFailed(subject, 'scan_unavailable'), exhausted, ctx())).toEqual({
