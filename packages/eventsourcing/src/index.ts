@@ -41,6 +41,7 @@ export * from './relay/relay.js';
 export { backoffDelay, HandlerError, isPoisonError } from './retry/backoff.js';
 export * from './sagas/commandDispatcher.js';
 export * from './sagas/saga.js';
+export * from './sagas/sagaOnLog.js';
 export * from './sagas/sagaRuntime.js';
 export * from './sagas/sagaStep.js';
 export * from './sagas/scheduler.js';

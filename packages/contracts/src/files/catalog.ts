@@ -63,7 +63,8 @@ export const filesConsumedByGateway = [
 
 /** Who consumes what around files: [consumer, contract]. */
 export const filesConsumptions: ReadonlyArray<readonly [string, Contract]> = [
-  // The verification saga runs on the files service's own public events.
+  // The verification saga reads the files service's own events from its event store; of these, the
+  // public ones also go out on JetStream for other services.
   ...[
     uploadRequestedEvent,
     uploadCompletedEvent,

@@ -8,8 +8,12 @@ const publicEvent = <D extends z.ZodType>(type: string, data: D, description: st
 
 const upload = { fileId: z.uuid(), ownerId: z.uuid() };
 
-/** Starts the verification saga (its expiry timeout); public so the saga's durable consumer sees it. */
-export const uploadRequestedEvent = publicEvent(
+/** Never leaves the files service's event store: its saga reads it from there. */
+const privateEvent = <D extends z.ZodType>(type: string, data: D, description: string) =>
+  defineEvent({ service: FILES, type, schemaVersion: 1, data, public: false, description });
+
+/** Starts the verification saga (its expiry timeout). */
+export const uploadRequestedEvent = privateEvent(
   'UploadRequested',
   z.object({
     ...upload,
@@ -23,7 +27,7 @@ export const uploadRequestedEvent = publicEvent(
   'An upload was requested: quota reserved, presigned request(s) handed out.',
 );
 
-export const uploadCompletedEvent = publicEvent(
+export const uploadCompletedEvent = privateEvent(
   'UploadCompleted',
   z.object({ ...upload, completedAt: isoDateTime, trigger: z.enum(['client', 'notification', 'ops']) }),
   'The bytes are said to be uploaded (client call or bucket notification): verification starts.',

@@ -138,16 +138,31 @@ export interface ConsumerDefinition<Deps = any> {
   handle(deps: Deps, ctx: ConsumerContext): Promise<void>;
 }
 
-/** A process manager on its own durable consumer; its timeouts go through the saga scheduler. */
-export interface SagaRegistration<Deps = any> {
+/**
+ * A process manager; its timeouts go through the saga scheduler. Driven either by this service's
+ * own events read from its event store (`source: 'log'`: a checkpointed reactor, one transaction
+ * per batch, the events need not be public), or by a durable JetStream consumer on `filterSubject`
+ * (events of other services).
+ */
+export type SagaRegistration<Deps = any> = SagaOnLogRegistration<Deps> | SagaOnStreamRegistration<Deps>;
+
+interface SagaRegistrationBase<Deps> {
   /** The saga, or how to make it from the feature's deps (e.g. retry delays from config). */
   readonly saga: SagaDefinition<any, any> | ((deps: Deps) => SagaDefinition<any, any>);
-  /** Subject filter covering every event type the saga starts on or handles, e.g. `evt.files.>`. */
+  /** Reply timeout of each command the saga sends (default: the saga's commandTimeoutMs, else 5 s). */
+  readonly commandTimeoutMs?: number;
+}
+
+export interface SagaOnLogRegistration<Deps = any> extends SagaRegistrationBase<Deps> {
+  readonly source: 'log';
+}
+
+export interface SagaOnStreamRegistration<Deps = any> extends SagaRegistrationBase<Deps> {
+  readonly source?: 'stream';
+  /** Subject filter covering every event type the saga starts on or handles, e.g. `evt.billing.>`. */
   readonly filterSubject: string;
   readonly stream?: string;
   readonly messages?: EventContractLookup;
-  /** Reply timeout of each command the saga sends (default 5 s). */
-  readonly commandTimeoutMs?: number;
   settings?(deps: Deps): ConsumerSettings;
 }
 

@@ -8,6 +8,7 @@ import {
   type RunningConsumer,
   runConsumer,
   runSaga,
+  runSagaOnLog,
   type SagaDefinition,
   SagaScheduler,
 } from '@ledgerline/eventsourcing';
@@ -85,25 +86,37 @@ export function buildWorkers(
     for (const registration of feature.sagas ?? []) {
       const saga = typeof registration.saga === 'function' ? registration.saga(deps) : registration.saga;
       sagas.push(saga);
+      const options = { pool, service: schema, nc: nats, store, saga, onError: onError('saga', saga.name) };
+      if (registration.source === 'log') {
+        // A reactor over the log (its own leader lock); stopping it also drains its command lanes.
+        const { runner, stop } = runSagaOnLog({
+          ...options,
+          commandTimeoutMs: registration.commandTimeoutMs,
+        });
+        const status = () => runner.status;
+        workers.push(
+          adapt(runner.name, 'saga', {
+            get status() {
+              return status();
+            },
+            start: () => runner.start(),
+            stop,
+          }),
+        );
+        continue;
+      }
       const settings = registration.settings?.(deps) ?? {};
       const durable = settings.durable ?? saga.name;
       workers.push(
         leader(ctx, saga.name, 'saga', async () => {
           await ensureDurable(ctx, durable, registration.filterSubject, settings, registration.stream);
           return runSaga({
-            pool,
-            service: schema,
-            nc: nats,
+            ...options,
             js: jetstream(nats),
-            store,
-            saga,
             consumer: durable,
             messages: registration.messages ?? registry,
             commandTimeoutMs: registration.commandTimeoutMs,
-            consumerOptions: {
-              ...consumerOptions(settings),
-              onError: onError('saga', saga.name),
-            },
+            consumerOptions: { ...consumerOptions(settings), onError: options.onError },
           });
         }),
       );

@@ -35,15 +35,18 @@ import {
 } from './queries.js';
 import { completeUpload, deleteFile, requestUpload } from './requestUpload.js';
 
+/**
+ * The verification saga reacts to this service's own upload events, read from its event store (no
+ * broker hop: UploadRequested and UploadCompleted stay private), with timings from config.
+ */
 const saga: SagaRegistration<FilesDeps> = {
+  source: 'log',
   saga: ({ settings }) =>
     defineVerificationSaga({
       verifyRetryDelaysMs: doubling(settings.VERIFY_RETRY_BASE_MS, 5),
       removalRetryDelaysMs: doubling(settings.REMOVAL_RETRY_BASE_MS, 6),
       commandTimeoutMs: settings.VERIFY_TIMEOUT_MS,
     }),
-  filterSubject: 'evt.files.>',
-  settings: (deps) => ({ durable: deps.durables.saga }),
 };
 
 /** The nightly sweep: its timeouts come from the scheduler; no public event starts it. */

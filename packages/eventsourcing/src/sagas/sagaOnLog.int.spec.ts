@@ -1,0 +1,157 @@
+import { fail, HEADER, IllegalStateError, ok } from '@ledgerline/contracts';
+import { dropServiceSchemas, infrastructure, testPool, uniqueServiceName } from '@ledgerline/testing';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrateService } from '../migrations/kernelMigrations.js';
+import { PostgresEventStore } from '../postgres/pgEventStore.js';
+import type { SagaDefinition } from './saga.js';
+import { runSagaOnLog } from './sagaOnLog.js';
+import { SagaScheduler } from './scheduler.js';
+
+// A saga on its own service's log: the events are appended to the store (no relay, no JetStream,
+// not public), the saga reacts in checkpointed batches, sends its commands after the commit and
+// gets its timeouts from the scheduler; a batch that fails before its commit is replayed and every
+// step still happens once.
+const service = uniqueServiceName('logsaga').replaceAll('_', '-');
+const reserve = `${service}.cmd.ReserveQuota`;
+const release = `${service}.cmd.ReleaseQuota`;
+
+type State = { status: 'idle' | 'watching' | 'completed' | 'expired' | 'gaveUp' };
+const next: Record<string, State['status']> = {
+  WatchStarted: 'watching',
+  WatchCompleted: 'completed',
+  UploadExpired: 'expired',
+  GaveUp: 'gaveUp',
+};
+const uploadWatch: SagaDefinition<State> = {
+  name: 'upload-watch',
+  startedBy: ['UploadRequested'],
+  handles: ['UploadCompleted'],
+  correlationId: (event) => (event.data as { uploadId: string }).uploadId,
+  initialState: () => ({ status: 'idle' }),
+  evolve: (state, event) => (next[event.type] ? { status: next[event.type]! } : state),
+  decide: (input, state, { now, sagaId }) => {
+    const data = { uploadId: sagaId };
+    if (input.kind === 'event' && input.event.type === 'UploadRequested' && state.status === 'idle') {
+      // Only "expiring" uploads get a deadline that passes within the test.
+      const dueAt = new Date(now.getTime() + (sagaId.startsWith('expiring') ? 300 : 600_000));
+      return {
+        events: [{ type: 'WatchStarted', data }],
+        commands: [{ subject: reserve, payload: data }],
+        schedule: [{ type: 'UploadDeadline', dueAt, payload: data }],
+      };
+    }
+    if (input.kind === 'event' && input.event.type === 'UploadCompleted' && state.status === 'watching') {
+      return { events: [{ type: 'WatchCompleted', data }], cancelSchedules: ['UploadDeadline'] };
+    }
+    if (input.kind === 'timeout' && state.status === 'watching') {
+      return { events: [{ type: 'UploadExpired', data }], commands: [{ subject: release, payload: data }] };
+    }
+    if (input.kind === 'commandFailed')
+      return { events: [{ type: 'GaveUp', data: { code: input.error.code } }] };
+    return {};
+  },
+};
+
+let pool: pg.Pool;
+let store: PostgresEventStore;
+let nc: NatsConnection;
+let saga: ReturnType<typeof runSagaOnLog>;
+let scheduler: SagaScheduler;
+let failNextCommit = 0;
+const requests: Array<{ subject: string; key: string | undefined; uploadId: string }> = [];
+
+beforeAll(async () => {
+  pool = await testPool(10);
+  await migrateService(pool, service);
+  store = new PostgresEventStore({ pool, service });
+  nc = await connect({ servers: (await infrastructure()).natsUrl });
+  // The tiny command handler of another service: reserve succeeds, release fails.
+  nc.subscribe(`${service}.cmd.>`, {
+    callback: (_error, msg) => {
+      const { uploadId } = msg.json<{ uploadId: string }>();
+      requests.push({ subject: msg.subject, key: msg.headers?.get(HEADER.idempotencyKey), uploadId });
+      const reply =
+        msg.subject === reserve ? ok({ reserved: true }) : fail(new IllegalStateError('nothing to release'));
+      msg.respond(JSON.stringify(reply));
+    },
+  });
+  saga = runSagaOnLog({
+    pool,
+    service,
+    nc,
+    store,
+    saga: uploadWatch,
+    beforeCommit: async () => {
+      if (failNextCommit > 0 && failNextCommit--) throw new Error('crashed before the commit');
+    },
+  });
+  saga.runner.start();
+  scheduler = new SagaScheduler({ pool, service, nc, store, sagas: [uploadWatch], pollIntervalMs: 50 });
+  scheduler.start();
+});
+
+afterAll(async () => {
+  await saga?.stop();
+  await scheduler?.stop();
+  await store.close();
+  await nc.close();
+  await dropServiceSchemas(pool, service);
+  await pool.end();
+});
+
+const append = async (type: string, uploadId: string) => {
+  const { events } = await store.append(`upload-${uploadId}`, [{ type, data: { uploadId } }], {
+    expectedVersion: 'any',
+  });
+  return events[0]!.id;
+};
+const history = async (uploadId: string) =>
+  (await store.readStream(`saga-upload-watch-${uploadId}`)).map((e) => e.type);
+const sentFor = (uploadId: string) => requests.filter((r) => r.uploadId === uploadId);
+
+describe('saga on its own service log', () => {
+  it('reacts to appended events: a command once per trigger, its timeout, a failed compensation', async () => {
+    const triggerId = await append('UploadRequested', 'expiring-1');
+    await expect
+      .poll(() => history('expiring-1'), { timeout: 10_000 })
+      .toEqual(['WatchStarted', 'UploadExpired', 'CommandFailed', 'GaveUp']);
+    expect(sentFor('expiring-1').filter((r) => r.subject === reserve)).toEqual([
+      { subject: reserve, key: `${triggerId}:0`, uploadId: 'expiring-1' },
+    ]);
+    expect(sentFor('expiring-1').filter((r) => r.subject === release)).toHaveLength(1);
+  });
+
+  it('cancels the timeout when the upload completes in time; other events only move it on', async () => {
+    await append('UploadRequested', 'kept');
+    await append('SomethingElse', 'kept');
+    await append('UploadCompleted', 'kept');
+    await expect.poll(() => history('kept'), { timeout: 10_000 }).toEqual(['WatchStarted', 'WatchCompleted']);
+    const { rows } = await pool.query(
+      `SELECT cancelled_at FROM "${service.replaceAll('-', '_')}_es".scheduled_messages WHERE saga_id = 'kept'`,
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0].cancelled_at).not.toBeNull();
+  });
+
+  it('replays a batch that failed before its commit: each step, command and timeout once', async () => {
+    failNextCommit = 2;
+    const triggers = await Promise.all(
+      ['a', 'b', 'c'].map((id) => append('UploadRequested', `replayed-${id}`)),
+    );
+    for (const id of ['a', 'b', 'c']) {
+      await expect.poll(() => history(`replayed-${id}`), { timeout: 10_000 }).toEqual(['WatchStarted']);
+    }
+    expect(failNextCommit).toBe(0);
+    for (const [i, id] of ['a', 'b', 'c'].entries()) {
+      await expect.poll(() => sentFor(`replayed-${id}`).length, { timeout: 10_000 }).toBe(1);
+      expect(sentFor(`replayed-${id}`)[0]!.key).toBe(`${triggers[i]}:0`);
+    }
+    const { rows } = await pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM "${service.replaceAll('-', '_')}_es".scheduled_messages
+       WHERE saga_id LIKE 'replayed-%'`,
+    );
+    expect(rows[0]!.n).toBe(3);
+  });
+});

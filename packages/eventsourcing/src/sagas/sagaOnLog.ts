@@ -1,0 +1,87 @@
+import type { EventEnvelope } from '@ledgerline/contracts';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Pool } from 'pg';
+import type { PostgresEventStore } from '../postgres/pgEventStore.js';
+import type { AnyReactor } from '../reactors/reactor.js';
+import { ReactorRunner, type ReactorRunnerOptions } from '../reactors/reactorRunner.js';
+import { toWireEnvelope } from '../relay/envelope.js';
+import { CommandDispatcher } from './commandDispatcher.js';
+import { DispatchLanes } from './dispatchLanes.js';
+import { type SagaDefinition, sagaEventTypes } from './saga.js';
+import { runSagaStep } from './sagaStep.js';
+
+export interface RunSagaOnLogOptions {
+  pool: Pool;
+  service: string;
+  nc: NatsConnection;
+  store: PostgresEventStore;
+  saga: SagaDefinition;
+  commandTimeoutMs?: number;
+  /** Commands of different saga instances sent at once (default: the saga's `commandConcurrency`, else 1). */
+  concurrency?: number;
+  /** Events read per transaction (default 100). */
+  batchSize?: number;
+  /** Clock for decide; defaults to the wall clock. */
+  now?: () => Date;
+  onError?: (error: unknown) => void;
+  /** Test seam: runs just before a batch commits (ReactorRunnerOptions.beforeCommit). */
+  beforeCommit?: ReactorRunnerOptions['beforeCommit'];
+}
+
+/** The reactor's name (its checkpoint, lock and dead letters): `saga-<saga name>`. */
+export const sagaReactorName = (saga: Pick<SagaDefinition, 'name'>): string => `saga-${saga.name}`;
+
+/**
+ * A process manager driven by its own service's events, read from the service's event store: a
+ * reactor (ReactorRunner: one active instance, checkpointed catch-up over the log) whose effect is
+ * the saga step. The JetStream path (runSaga) is for events of other services; for the service's
+ * own, the broker hop buys nothing and costs a relay publish, a JetStream write, a delivery, an
+ * inbox row and a transaction per event. Here a batch of events is one transaction: the saga steps
+ * of all of them and the checkpoint commit together (a crash replays the batch, every step happens
+ * once), and the commands queued go out after the commit, in a lane per instance, like runSaga's.
+ * The events it sees need not be public.
+ */
+export function runSagaOnLog(options: RunSagaOnLogOptions): { runner: ReactorRunner; stop(): Promise<void> } {
+  const { saga, store } = options;
+  const dispatcher = new CommandDispatcher({
+    ...options,
+    sagas: [saga],
+    timeoutMs: options.commandTimeoutMs,
+  });
+  const lanes = new DispatchLanes(options.concurrency ?? saga.commandConcurrency ?? 1);
+  const send = (keys: string[]) => () =>
+    dispatcher.dispatch(keys).then(
+      () => undefined,
+      (error: unknown) => options.onError?.(error), // left in the outbox: the scheduler resends it
+    );
+  const reactor: AnyReactor = {
+    name: sagaReactorName(saga),
+    canHandle: [...sagaEventTypes(saga)],
+    async react(event, context) {
+      // The shape the saga sees on the JetStream path (the relay's wire envelope).
+      const envelope = toWireEnvelope(event) as EventEnvelope;
+      const sagaId = saga.correlationId(envelope);
+      if (sagaId === undefined) return;
+      const input = { kind: 'event' as const, messageId: event.id, event: envelope };
+      const now = options.now?.() ?? context.now;
+      const keys = await runSagaStep(context.client, { store, saga, sagaId, input, now, cause: event.meta });
+      if (keys.length > 0) context.afterCommit(() => lanes.submit(sagaId, send(keys)));
+    },
+  };
+  const runner = new ReactorRunner({
+    pool: options.pool,
+    service: options.service,
+    store,
+    reactor,
+    batchSize: options.batchSize,
+    onError: options.onError,
+    beforeCommit: options.beforeCommit,
+  });
+  return {
+    runner,
+    async stop() {
+      await runner.stop();
+      await lanes.drain();
+    },
+  };
+}
