@@ -77,6 +77,8 @@ try {
     console.log(
       `RequestUpload over NATS: ${Math.round(latencies.length / seconds)} req/s, p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, failures ${failures}`,
     );
+    // Profiling aid: what the service still does after the requests (its saga catching up).
+    await new Promise((resolve) => setTimeout(resolve, Number(process.env.BENCH_LINGER_SECONDS ?? 0) * 1000));
   } finally {
     await closeNats(nc);
   }

@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import { isAppError, UnavailableError } from '@ledgerline/contracts';
 import type { Pool, PoolClient } from 'pg';
+import { isPgError, PG_IN_FAILED_TRANSACTION } from './sql.js';
 
 // SQLSTATEs that mean the connection (not the statement) failed: class 08 (connection exception),
 // 57P01-57P03 (admin/crash shutdown, cannot connect now: a terminated backend, a restart, a
@@ -130,11 +131,46 @@ export async function inTransaction<T>(
  * went to writev, a shared transaction of 30 appends taking 30 of them). The socket is uncorked on
  * `setImmediate`, after every promise continuation of this turn, so a statement submitted after an
  * `await` still joins; nothing waits on an answer while corked (answers need the write first, and
- * the uncork comes regardless). Another driver's client is left alone.
+ * the uncork comes regardless). A client not in pipeline mode (see `pipelined`), or another
+ * driver's, is left alone.
  */
 export function coalesceWrites(client: PoolClient): void {
-  const stream = (client as unknown as { connection?: { stream?: Partial<Writable> } }).connection?.stream;
+  // Only a pipelined client sends a statement before the previous answer: elsewhere, corking would only delay.
+  const pg = client as unknown as { pipeline?: boolean; connection?: { stream?: Partial<Writable> } };
+  if (pg.pipeline !== true) return;
+  const stream = pg.connection?.stream;
   if (typeof stream?.cork !== 'function' || typeof stream.uncork !== 'function') return;
   stream.cork();
   setImmediate(() => stream.uncork!());
+}
+
+/**
+ * Runs `work` with the client in node-postgres' pipeline mode: each query goes out at once instead
+ * of after the previous answer (answers still come back in order, each its own result or error).
+ * Only used on a client checked out for this work, idle before and after (every query awaited).
+ */
+export async function pipelined<T>(
+  client: PoolClient,
+  work: (isPipelined: boolean) => Promise<T>,
+): Promise<T> {
+  const pg = client as unknown as { pipeline?: boolean; _sentQueryQueue?: unknown };
+  if (pg.pipeline !== false || !Array.isArray(pg._sentQueryQueue)) return work(false); // another driver
+  pg.pipeline = true;
+  try {
+    return await work(true);
+  } finally {
+    pg.pipeline = false;
+  }
+}
+
+/**
+ * Awaits statements sent together on a pipelined client and throws the failure that aborted the
+ * transaction, not the ones it caused (25P02 "current transaction is aborted") in the statements
+ * sent after it; every answer is awaited first, so none is left unobserved.
+ */
+export async function allSettledOrCause<T>(statements: Array<Promise<T>>): Promise<T[]> {
+  const settled = await Promise.allSettled(statements);
+  const failures = settled.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+  if (failures.length > 0) throw failures.find((e) => !isPgError(e, PG_IN_FAILED_TRANSACTION)) ?? failures[0];
+  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
 }

@@ -25,10 +25,17 @@ import type {
 import { detachedFromTraces, stampTrace } from '../tracing/tracing.js';
 import { AppendBatcher } from './appendBatcher.js';
 import { type AppendStatement, appendStatement } from './appendSql.js';
-import { asUnavailable, coalesceWrites, guardPool, withClient } from './connections.js';
+import {
+  allSettledOrCause,
+  asUnavailable,
+  coalesceWrites,
+  guardPool,
+  pipelined,
+  withClient,
+} from './connections.js';
 import { PgNotifier } from './notifier.js';
 import { EVENT_COLUMNS, type EventRow, streamTypeOf, toRecordedEvent } from './rows.js';
-import { isPgError, PG_IN_FAILED_TRANSACTION, PG_UNIQUE_VIOLATION, quoteIdent, schemasOf } from './sql.js';
+import { isPgError, PG_UNIQUE_VIOLATION, quoteIdent, schemasOf } from './sql.js';
 import { pollingSubscription } from './subscription.js';
 
 /**
@@ -224,13 +231,7 @@ export class PostgresEventStore implements MultiStreamEventStore {
     // them); every answer is awaited before the first failure is reported.
     const results: Array<Awaited<ReturnType<typeof appendOne>>> = [];
     if (concurrently && appends.length > 1) {
-      const settled = await Promise.allSettled(appends.map((append, n) => appendOne(append, lastOf(n))));
-      // The failure that aborted the transaction, not the ones it caused (25P02 "current
-      // transaction is aborted") in statements that happened to be sent after it.
-      const failures = settled.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
-      const cause = failures.find((e) => !isPgError(e, PG_IN_FAILED_TRANSACTION)) ?? failures[0];
-      if (failures.length > 0) throw cause;
-      for (const r of settled) if (r.status === 'fulfilled') results.push(r.value);
+      results.push(...(await allSettledOrCause(appends.map((append, n) => appendOne(append, lastOf(n))))));
     } else {
       for (const [n, append] of appends.entries()) results.push(await appendOne(append, lastOf(n)));
     }
@@ -447,22 +448,6 @@ const withProjected = (
   const { streams, events } = appended;
   return projected.size > 0 ? { streams, events, projected } : { streams, events };
 };
-
-/**
- * Runs `work` with the client in node-postgres' pipeline mode: each query goes out at once instead
- * of after the previous answer (answers still come back in order, each its own result or error).
- * Only used on a client checked out for this work, idle before and after (every query awaited).
- */
-async function pipelined<T>(client: PoolClient, work: (isPipelined: boolean) => Promise<T>): Promise<T> {
-  const pg = client as unknown as { pipeline?: boolean; _sentQueryQueue?: unknown };
-  if (pg.pipeline !== false || !Array.isArray(pg._sentQueryQueue)) return work(false); // another driver
-  pg.pipeline = true;
-  try {
-    return await work(true);
-  } finally {
-    pg.pipeline = false;
-  }
-}
 
 /** Sends the write and COMMIT in one round trip; answers the rows as written. */
 async function commitBehind(client: PoolClient, plan: WritePlan): Promise<ProjectedRows> {
