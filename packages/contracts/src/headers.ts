@@ -58,7 +58,11 @@ export type MessageMeta = z.infer<typeof messageMetaSchema>;
 export const metaToHeaderRecord = (meta: MessageMeta): Record<string, string> => {
   const parsed = messageMetaSchema.safeParse(meta);
   if (!parsed.success) throw validationErrorFromZod(parsed.error, 'message metadata');
-  const m = parsed.data;
+  return headerRecordOf(parsed.data);
+};
+
+/** The headers of meta that `messageMetaSchema` has already parsed (no second parse). */
+export const headerRecordOf = (m: MessageMeta): Record<string, string> => {
   const record: Record<string, string> = {
     [HEADER.requestId]: m.requestId,
     [HEADER.correlationId]: m.correlationId,

@@ -73,6 +73,7 @@ export {
   actorSchema,
   HEADER,
   type HeaderName,
+  headerRecordOf,
   type MessageMeta,
   messageMetaSchema,
   metaCausedBy,

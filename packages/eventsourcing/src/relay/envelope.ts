@@ -1,4 +1,4 @@
-import { HEADER, type MessageMeta, messageMetaSchema, metaToHeaderRecord } from '@ledgerline/contracts';
+import { HEADER, headerRecordOf, type MessageMeta, messageMetaSchema } from '@ledgerline/contracts';
 import { type MsgHdrs, headers as natsHeaders } from '@nats-io/transport-node';
 import type { RecordedEvent } from '../store/types.js';
 import type { TraceFields } from '../tracing/tracing.js';
@@ -24,7 +24,9 @@ const SAFE_HEADER_VALUE = /^[\x20-\x7E]{1,1024}$/;
  * complete meta goes through the contract encoder and partial meta keeps whatever fields are safe.
  */
 export function metaHeaderRecord(meta: Partial<MessageMeta>): Record<string, string> {
-  if (messageMetaSchema.safeParse(meta).success) return metaToHeaderRecord(meta as MessageMeta);
+  // One parse for complete meta (the relay's every event; checking first, then encoding, parsed twice).
+  const complete = messageMetaSchema.safeParse(meta);
+  if (complete.success) return headerRecordOf(complete.data);
   const record: Record<string, string> = {};
   const put = (name: string, value: unknown) => {
     if (typeof value === 'string' && SAFE_HEADER_VALUE.test(value)) record[name] = value;
