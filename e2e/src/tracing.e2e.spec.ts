@@ -147,7 +147,16 @@ describe('one trace per flow', () => {
     const http = receiver.spans.find((s) => s.name === 'POST /auth/register')!;
     expect(http).toMatchObject({ kind: KIND.server, attributes: { 'http.route': '/auth/register' } });
     const trace = () => spansOf(http.traceId);
-    await waitUntil(() => trace().some((s) => s.name === 'smtp send'), 30_000);
+    // Spans are exported as they end, children before parents: wait for every span the flow must have
+    // (the consumer's span ends after its SMTP send, so seeing the send alone is not enough).
+    const expected = [
+      'identity.cmd.RegisterUser request',
+      'identity.cmd.RegisterUser process',
+      'evt.identity.EmailVerificationRequested publish',
+      'evt.identity.EmailVerificationRequested process',
+      'smtp send',
+    ];
+    await waitUntil(() => expected.every((name) => trace().some((s) => s.name === name)), 30_000);
     const spans = trace();
     const byId = new Map(spans.map((s) => [s.spanId, s]));
     const parentOf = (span: ExportedSpan) => (span.parentSpanId ? byId.get(span.parentSpanId) : undefined);
