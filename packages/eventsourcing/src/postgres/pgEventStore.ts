@@ -152,7 +152,7 @@ export class PostgresEventStore implements MultiStreamEventStore {
     return withClient(this.pool, (client) =>
       pipelined(client, async (isPipelined) => {
         // BEGIN and every stream's append statement in one socket write.
-        if (isPipelined) coalesceWrites(client);
+        coalesceWrites(client);
         const begin = client.query('BEGIN');
         begin.catch(() => undefined); // awaited below; observed now so a failure is never unhandled
         try {

@@ -19,6 +19,7 @@ import { migrateService } from '../migrations/kernelMigrations.js';
 import { withTransaction } from '../postgres/connections.js';
 import { PostgresEventStore } from '../postgres/pgEventStore.js';
 import { ensureEventsStream } from '../relay/eventsStream.js';
+import { uploadWatchSaga } from './fixtures/uploadWatch.js';
 import type { SagaDefinition } from './saga.js';
 import { runSaga } from './sagaRuntime.js';
 import { runSagaStep } from './sagaStep.js';
@@ -37,42 +38,12 @@ const contracts = new ContractRegistry().add(
 const reserve = `${service}.cmd.ReserveQuota`;
 const release = `${service}.cmd.ReleaseQuota`;
 
-type State = { status: 'idle' | 'watching' | 'completed' | 'expired' | 'gaveUp' };
-const next: Record<string, State['status']> = {
-  WatchStarted: 'watching',
-  WatchCompleted: 'completed',
-  UploadExpired: 'expired',
-  GaveUp: 'gaveUp',
-};
-const uploadWatch: SagaDefinition<State> = {
-  name: 'upload-watch',
-  startedBy: ['UploadRequested'],
-  handles: ['UploadCompleted'],
-  correlationId: (event) => (event.data as { uploadId: string }).uploadId,
-  initialState: () => ({ status: 'idle' }),
-  evolve: (state, event) => (next[event.type] ? { status: next[event.type]! } : state),
-  decide: (input, state, { now, sagaId }) => {
-    const data = { uploadId: sagaId };
-    if (input.kind === 'event' && input.event.type === 'UploadRequested' && state.status === 'idle') {
-      // u2 completes before its deadline whatever the machine's load: its deadline is far away.
-      const dueAt = new Date(now.getTime() + (sagaId === 'u2' ? 600_000 : 300));
-      return {
-        events: [{ type: 'WatchStarted', data }],
-        commands: [{ subject: reserve, payload: data }],
-        schedule: [{ type: 'UploadDeadline', dueAt, payload: data }],
-      };
-    }
-    if (input.kind === 'event' && input.event.type === 'UploadCompleted' && state.status === 'watching') {
-      return { events: [{ type: 'WatchCompleted', data }], cancelSchedules: ['UploadDeadline'] };
-    }
-    if (input.kind === 'timeout' && state.status === 'watching') {
-      return { events: [{ type: 'UploadExpired', data }], commands: [{ subject: release, payload: data }] };
-    }
-    if (input.kind === 'commandFailed')
-      return { events: [{ type: 'GaveUp', data: { code: input.error.code } }] };
-    return {};
-  },
-};
+const uploadWatch = uploadWatchSaga({
+  reserve,
+  release,
+  // u2 completes before its deadline whatever the machine's load: its deadline is far away.
+  deadlineMs: (sagaId) => (sagaId === 'u2' ? 600_000 : 300),
+});
 
 let pool: pg.Pool;
 let store: PostgresEventStore;

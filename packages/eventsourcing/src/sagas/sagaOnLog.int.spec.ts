@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateService } from '../migrations/kernelMigrations.js';
 import { PostgresEventStore } from '../postgres/pgEventStore.js';
-import type { SagaDefinition } from './saga.js';
+import { uploadWatchSaga } from './fixtures/uploadWatch.js';
 import { runSagaOnLog } from './sagaOnLog.js';
 import { SagaScheduler } from './scheduler.js';
 
@@ -17,42 +17,12 @@ const service = uniqueServiceName('logsaga').replaceAll('_', '-');
 const reserve = `${service}.cmd.ReserveQuota`;
 const release = `${service}.cmd.ReleaseQuota`;
 
-type State = { status: 'idle' | 'watching' | 'completed' | 'expired' | 'gaveUp' };
-const next: Record<string, State['status']> = {
-  WatchStarted: 'watching',
-  WatchCompleted: 'completed',
-  UploadExpired: 'expired',
-  GaveUp: 'gaveUp',
-};
-const uploadWatch: SagaDefinition<State> = {
-  name: 'upload-watch',
-  startedBy: ['UploadRequested'],
-  handles: ['UploadCompleted'],
-  correlationId: (event) => (event.data as { uploadId: string }).uploadId,
-  initialState: () => ({ status: 'idle' }),
-  evolve: (state, event) => (next[event.type] ? { status: next[event.type]! } : state),
-  decide: (input, state, { now, sagaId }) => {
-    const data = { uploadId: sagaId };
-    if (input.kind === 'event' && input.event.type === 'UploadRequested' && state.status === 'idle') {
-      // Only "expiring" uploads get a deadline that passes within the test.
-      const dueAt = new Date(now.getTime() + (sagaId.startsWith('expiring') ? 300 : 600_000));
-      return {
-        events: [{ type: 'WatchStarted', data }],
-        commands: [{ subject: reserve, payload: data }],
-        schedule: [{ type: 'UploadDeadline', dueAt, payload: data }],
-      };
-    }
-    if (input.kind === 'event' && input.event.type === 'UploadCompleted' && state.status === 'watching') {
-      return { events: [{ type: 'WatchCompleted', data }], cancelSchedules: ['UploadDeadline'] };
-    }
-    if (input.kind === 'timeout' && state.status === 'watching') {
-      return { events: [{ type: 'UploadExpired', data }], commands: [{ subject: release, payload: data }] };
-    }
-    if (input.kind === 'commandFailed')
-      return { events: [{ type: 'GaveUp', data: { code: input.error.code } }] };
-    return {};
-  },
-};
+const uploadWatch = uploadWatchSaga({
+  reserve,
+  release,
+  // Only "expiring" uploads get a deadline that passes within the test.
+  deadlineMs: (sagaId) => (sagaId.startsWith('expiring') ? 300 : 600_000),
+});
 
 let pool: pg.Pool;
 let store: PostgresEventStore;
@@ -87,7 +57,7 @@ beforeAll(async () => {
       if (failNextCommit > 0 && failNextCommit--) throw new Error('crashed before the commit');
     },
   });
-  saga.runner.start();
+  saga.start();
   scheduler = new SagaScheduler({ pool, service, nc, store, sagas: [uploadWatch], pollIntervalMs: 50 });
   scheduler.start();
 });

@@ -5,8 +5,8 @@ import type { PostgresEventStore } from '../postgres/pgEventStore.js';
 import type { AnyReactor } from '../reactors/reactor.js';
 import { ReactorRunner, type ReactorRunnerOptions } from '../reactors/reactorRunner.js';
 import { toWireEnvelope } from '../relay/envelope.js';
-import { CommandDispatcher } from './commandDispatcher.js';
-import { DispatchLanes } from './dispatchLanes.js';
+import type { WorkerState } from '../workers/leaderWorker.js';
+import { sagaCommandSender } from './commandSender.js';
 import { type SagaDefinition, sagaEventTypes } from './saga.js';
 import { runSagaStep } from './sagaStep.js';
 
@@ -28,6 +28,14 @@ export interface RunSagaOnLogOptions {
   beforeCommit?: ReactorRunnerOptions['beforeCommit'];
 }
 
+/** A saga on the log as a runtime worker: stopping it also waits for the commands it is sending. */
+export interface RunningSagaOnLog {
+  readonly name: string;
+  readonly status: WorkerState;
+  start(): void;
+  stop(): Promise<void>;
+}
+
 /** The reactor's name (its checkpoint, lock and dead letters): `saga-<saga name>`. */
 export const sagaReactorName = (saga: Pick<SagaDefinition, 'name'>): string => `saga-${saga.name}`;
 
@@ -41,19 +49,9 @@ export const sagaReactorName = (saga: Pick<SagaDefinition, 'name'>): string => `
  * once), and the commands queued go out after the commit, in a lane per instance, like runSaga's.
  * The events it sees need not be public.
  */
-export function runSagaOnLog(options: RunSagaOnLogOptions): { runner: ReactorRunner; stop(): Promise<void> } {
+export function runSagaOnLog(options: RunSagaOnLogOptions): RunningSagaOnLog {
   const { saga, store } = options;
-  const dispatcher = new CommandDispatcher({
-    ...options,
-    sagas: [saga],
-    timeoutMs: options.commandTimeoutMs,
-  });
-  const lanes = new DispatchLanes(options.concurrency ?? saga.commandConcurrency ?? 1);
-  const send = (keys: string[]) => () =>
-    dispatcher.dispatch(keys).then(
-      () => undefined,
-      (error: unknown) => options.onError?.(error), // left in the outbox: the scheduler resends it
-    );
+  const commands = sagaCommandSender(options);
   const reactor: AnyReactor = {
     name: sagaReactorName(saga),
     canHandle: [...sagaEventTypes(saga)],
@@ -65,7 +63,7 @@ export function runSagaOnLog(options: RunSagaOnLogOptions): { runner: ReactorRun
       const input = { kind: 'event' as const, messageId: event.id, event: envelope };
       const now = options.now?.() ?? context.now;
       const keys = await runSagaStep(context.client, { store, saga, sagaId, input, now, cause: event.meta });
-      if (keys.length > 0) context.afterCommit(() => lanes.submit(sagaId, send(keys)));
+      if (keys.length > 0) context.afterCommit(() => commands.send(sagaId, keys));
     },
   };
   const runner = new ReactorRunner({
@@ -78,10 +76,14 @@ export function runSagaOnLog(options: RunSagaOnLogOptions): { runner: ReactorRun
     beforeCommit: options.beforeCommit,
   });
   return {
-    runner,
+    name: runner.name,
+    get status() {
+      return runner.status;
+    },
+    start: () => runner.start(),
     async stop() {
       await runner.stop();
-      await lanes.drain();
+      await commands.drain();
     },
   };
 }

@@ -4,8 +4,7 @@ import type { Pool } from 'pg';
 import type { EventContractLookup } from '../consumers/parseMessage.js';
 import { type RunConsumerOptions, type RunningConsumer, runConsumer } from '../consumers/runConsumer.js';
 import type { PostgresEventStore } from '../postgres/pgEventStore.js';
-import { CommandDispatcher } from './commandDispatcher.js';
-import { DispatchLanes } from './dispatchLanes.js';
+import { sagaCommandSender } from './commandSender.js';
 import { type SagaDefinition, sagaEventTypes } from './saga.js';
 import { runSagaStep } from './sagaStep.js';
 
@@ -46,18 +45,8 @@ export interface RunSagaOptions {
 export async function runSaga(options: RunSagaOptions): Promise<RunningConsumer> {
   const { saga, store } = options;
   const types = sagaEventTypes(saga);
-  const dispatcher = new CommandDispatcher({
-    ...options,
-    sagas: [saga],
-    timeoutMs: options.commandTimeoutMs,
-  });
   const onError = options.consumerOptions?.onError;
-  const lanes = new DispatchLanes(options.concurrency ?? saga.commandConcurrency ?? 1);
-  const send = (keys: string[]) => () =>
-    dispatcher.dispatch(keys).then(
-      () => undefined,
-      (error: unknown) => onError?.(error), // left in the outbox: the scheduler resends it
-    );
+  const commands = sagaCommandSender({ ...options, onError });
   const consumer = await runConsumer({
     ...options.consumerOptions,
     pool: options.pool,
@@ -72,14 +61,14 @@ export async function runSaga(options: RunSagaOptions): Promise<RunningConsumer>
       const input = { kind: 'event' as const, messageId: event.id, event };
       const now = options.now?.() ?? new Date();
       const keys = await runSagaStep(client, { store, saga, sagaId, input, now, cause: meta });
-      if (keys.length > 0) afterCommit(() => lanes.submit(sagaId, send(keys)));
+      if (keys.length > 0) afterCommit(() => commands.send(sagaId, keys));
     },
     onError,
   });
   return {
     async stop() {
       await consumer.stop();
-      await lanes.drain();
+      await commands.drain();
     },
   };
 }

@@ -89,20 +89,8 @@ export function buildWorkers(
       const options = { pool, service: schema, nc: nats, store, saga, onError: onError('saga', saga.name) };
       if (registration.source === 'log') {
         // A reactor over the log (its own leader lock); stopping it also drains its command lanes.
-        const { runner, stop } = runSagaOnLog({
-          ...options,
-          commandTimeoutMs: registration.commandTimeoutMs,
-        });
-        const status = () => runner.status;
-        workers.push(
-          adapt(runner.name, 'saga', {
-            get status() {
-              return status();
-            },
-            start: () => runner.start(),
-            stop,
-          }),
-        );
+        const onLog = runSagaOnLog({ ...options, commandTimeoutMs: registration.commandTimeoutMs });
+        workers.push(adapt(onLog.name, 'saga', onLog));
         continue;
       }
       const settings = registration.settings?.(deps) ?? {};
