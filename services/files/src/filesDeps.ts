@@ -8,6 +8,7 @@ import type { ObjectStore } from './s3/objectStore.js';
 import { StorageAccounts } from './storage/storageAccounts.js';
 import { type UserTier, userTiersForUploads } from './tiers/userTiers.js';
 import { crashHooks } from './verification/crashHooks.js';
+import type { HashThread } from './verification/sha256.js';
 import { Slots } from './verification/slots.js';
 
 /** The configuration the features read (a view of the service's config). */
@@ -43,6 +44,8 @@ export interface FilesDeps {
   /** Queries on the read models (Prisma); writes go through the projections and the tier consumer. */
   readonly readModels: ReadModels;
   readonly objects: ObjectStore;
+  /** SHA-256 of large objects off the event loop (see HashThread). */
+  readonly hashing: HashThread;
   readonly settings: FilesSettings;
   readonly clock: () => Date;
   readonly logger: Logger;
@@ -71,7 +74,11 @@ export type FilesConfig = ServiceConfig<typeof filesConfigSchema>;
 /** Files' Prisma client: queries on the read models in `<schema>_rm`. */
 export type ReadModels = PrismaClient;
 /** What the features get: the runtime's context with this service's config and resources. */
-export type FilesContext = ServiceContext<FilesConfig, ReadModels, { objects: ObjectStore }>;
+export type FilesContext = ServiceContext<
+  FilesConfig,
+  ReadModels,
+  { objects: ObjectStore; hashing: HashThread }
+>;
 
 /** Every feature's deps, built once at start from the context. */
 export function filesDeps(ctx: FilesContext): FilesDeps {
@@ -82,6 +89,7 @@ export function filesDeps(ctx: FilesContext): FilesDeps {
     readModel: schemasOf(ctx.schema).readModel,
     readModels: ctx.readModels,
     objects: ctx.resources.objects,
+    hashing: ctx.resources.hashing,
     settings: config,
     clock: () => new Date(),
     logger: ctx.logger,

@@ -5,6 +5,7 @@ import { PrismaClient } from './generated/prisma/client.js';
 import { ObjectStore } from './s3/objectStore.js';
 import { tiers } from './tiers/tiers.js';
 import { uploads } from './uploads/uploads.js';
+import { HashThread } from './verification/sha256.js';
 
 export default defineService({
   name: 'files',
@@ -14,6 +15,10 @@ export default defineService({
     objects: {
       create: ({ config }) => new ObjectStore(config),
       close: (objects) => objects.close(),
+    },
+    hashing: {
+      create: () => new HashThread(),
+      close: (hashing) => hashing.close(),
     },
   },
   features: [uploads, tiers],

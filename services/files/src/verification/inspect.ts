@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { TextDecoder } from 'node:util';
 import { fileTypeFromBuffer } from 'file-type';
+import { inlineSha256, type Sha256 } from './sha256.js';
 
 /** How many leading bytes `file-type` sniffs (enough for every format it knows, zip-based ones included). */
 const SNIFF_BYTES = 64 * 1024;
@@ -16,27 +16,32 @@ export interface Inspection {
 
 /**
  * Reads the stored object once: SHA-256 over every byte, the leading bytes kept for sniffing,
- * and (for declared text formats) a UTF-8/NUL check, all on the same pass.
+ * and (for declared text formats) a UTF-8/NUL check, all on the same pass. The hash may run on
+ * another thread (`HashThread`), which takes each chunk's memory: the chunk is done with here first.
  */
-export async function inspect(stream: Readable, options: { checkText: boolean }): Promise<Inspection> {
-  const hash = createHash('sha256');
+export async function inspect(
+  stream: Readable,
+  options: { checkText: boolean; hash?: Sha256 },
+): Promise<Inspection> {
+  const hash = options.hash ?? inlineSha256();
   const head: Buffer[] = [];
   let headBytes = 0;
   let bytes = 0;
   let isText = options.checkText;
   const decoder = options.checkText ? new TextDecoder('utf-8', { fatal: true }) : undefined;
   for await (const chunk of stream as AsyncIterable<Buffer>) {
-    hash.update(chunk);
     bytes += chunk.length;
     if (headBytes < SNIFF_BYTES) {
-      head.push(chunk.subarray(0, SNIFF_BYTES - headBytes));
+      head.push(Buffer.from(chunk.subarray(0, SNIFF_BYTES - headBytes)));
       headBytes += Math.min(chunk.length, SNIFF_BYTES - headBytes);
     }
     if (decoder && isText) isText = isTextChunk(decoder, chunk, false);
+    const handedOver = hash.update(chunk);
+    if (handedOver) await handedOver;
   }
   if (decoder && isText) isText = isTextChunk(decoder, new Uint8Array(), true);
   const sniffed = (await fileTypeFromBuffer(Buffer.concat(head, headBytes)))?.mime;
-  return { bytes, sha256: hash.digest('hex'), sniffed, isText };
+  return { bytes, sha256: await hash.digest(), sniffed, isText };
 }
 
 function isTextChunk(decoder: TextDecoder, chunk: Uint8Array, last: boolean): boolean {

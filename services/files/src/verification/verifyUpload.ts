@@ -107,7 +107,10 @@ async function verifyContent(deps: FilesDeps, upload: ExistingUpload, etag: stri
   const checkText = limits.unsniffableTypes.includes(contentType);
   let inspection: Awaited<ReturnType<typeof inspect>>;
   try {
-    inspection = await inspect(await deps.objects.read(key, etag), { checkText });
+    inspection = await inspect(await deps.objects.read(key, etag), {
+      checkText,
+      hash: deps.hashing.hashFor(size),
+    });
   } catch (error) {
     // 412: the object changed since HEAD (a conforming store refuses the overwrite; this one did not).
     if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 412)
