@@ -122,9 +122,10 @@ export class ReactorRunner {
       };
       await inSpan(`reactor ${this.name} batch`, span, async () => {
         const context = reactorContext(client, this.options.store, this.options.now?.() ?? new Date(), after);
-        for (const event of read) {
-          if (handles(this.options.reactor, event)) await this.react(event, context);
-        }
+        await this.react(
+          read.filter((event) => handles(this.options.reactor, event)),
+          context,
+        );
         await this.checkpoint(client, positionOf(read.at(-1)!));
         await this.options.beforeCommit?.(client, read);
         appended = context.appended();
@@ -136,13 +137,12 @@ export class ReactorRunner {
     return events;
   }
 
-  // An effect's failure is the event's (retried, then parked), unless the connection broke.
-  private async react(event: RecordedEvent, context: Parameters<AnyReactor['react']>[1]): Promise<void> {
-    try {
-      await this.options.reactor.react(event, context);
-    } catch (error) {
-      if (isConnectionError(error)) throw error;
-      throw new HandlerError(event.id, error);
+  private async react(events: RecordedEvent[], context: Parameters<AnyReactor['react']>[1]): Promise<void> {
+    const { reactor } = this.options;
+    if (reactor.reactBatch && events.length > 0) {
+      await failsAs(events[0]!, () => reactor.reactBatch!(events, context));
+    } else {
+      for (const event of events) await failsAs(event, () => reactor.react(event, context));
     }
   }
 
@@ -164,5 +164,16 @@ export class ReactorRunner {
       });
       await this.checkpoint(client, positionOf(event));
     });
+  }
+}
+
+// An effect's failure is the event's (for a batch: the batch's, retried, then taken event by event
+// and parked), unless the connection broke.
+async function failsAs(event: RecordedEvent, effect: () => Promise<void>): Promise<void> {
+  try {
+    await effect();
+  } catch (error) {
+    if (isConnectionError(error)) throw error;
+    throw new HandlerError(event.id, error);
   }
 }

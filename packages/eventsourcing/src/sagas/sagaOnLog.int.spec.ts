@@ -30,6 +30,8 @@ let nc: NatsConnection;
 let saga: ReturnType<typeof runSagaOnLog>;
 let scheduler: SagaScheduler;
 let failNextCommit = 0;
+/** Failures the runner reported (a failed batch is retried event by event, so only these show one). */
+const reported: unknown[] = [];
 const requests: Array<{ subject: string; key: string | undefined; uploadId: string }> = [];
 
 beforeAll(async () => {
@@ -53,6 +55,7 @@ beforeAll(async () => {
     nc,
     store,
     saga: uploadWatch,
+    onError: (error) => reported.push(error),
     beforeCommit: async () => {
       if (failNextCommit > 0 && failNextCommit--) throw new Error('crashed before the commit');
     },
@@ -103,6 +106,37 @@ describe('saga on its own service log', () => {
     );
     expect(rows).toHaveLength(1);
     expect(rows[0].cancelled_at).not.toBeNull();
+  });
+
+  it("takes a batch of many instances at once, and an instance's later event in the batch after its first", async () => {
+    const ids = ['batch-1', 'batch-2', 'batch-3'];
+    const completes = (id: string) => id !== 'batch-2';
+    const reportedBefore = reported.length;
+    // One transaction: the reactor reads all five events in one batch.
+    const { events } = await store.appendMany(
+      ids.map((id) => ({
+        streamId: `upload-${id}`,
+        expectedVersion: 'no_stream' as const,
+        events: [
+          { type: 'UploadRequested', data: { uploadId: id } },
+          ...(completes(id) ? [{ type: 'UploadCompleted', data: { uploadId: id } }] : []),
+        ],
+      })),
+    );
+    for (const id of ids) {
+      const expected = completes(id) ? ['WatchStarted', 'WatchCompleted'] : ['WatchStarted'];
+      await expect.poll(() => history(id), { timeout: 10_000 }).toEqual(expected);
+      const trigger = events.find((e) => e.streamId === `upload-${id}` && e.type === 'UploadRequested')!;
+      await expect
+        .poll(() => sentFor(id).map((r) => r.key), { timeout: 10_000 })
+        .toEqual([`${trigger.id}:0`]);
+    }
+    const { rows } = await pool.query<{ saga_id: string; cancelled: boolean }>(
+      `SELECT saga_id, cancelled_at IS NOT NULL AS cancelled
+       FROM "${service.replaceAll('-', '_')}_es".scheduled_messages WHERE saga_id LIKE 'batch-%' ORDER BY saga_id`,
+    );
+    expect(rows).toEqual(ids.map((id) => ({ saga_id: id, cancelled: completes(id) })));
+    expect(reported.slice(reportedBefore)).toEqual([]); // taken as one batch, not after a failure
   });
 
   it('replays a batch that failed before its commit: each step, command and timeout once', async () => {

@@ -2,13 +2,14 @@ import type { EventEnvelope } from '@ledgerline/contracts';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Pool } from 'pg';
 import type { PostgresEventStore } from '../postgres/pgEventStore.js';
-import type { AnyReactor } from '../reactors/reactor.js';
+import type { AnyReactor, ReactorContext } from '../reactors/reactor.js';
 import { ReactorRunner, type ReactorRunnerOptions } from '../reactors/reactorRunner.js';
 import { toWireEnvelope } from '../relay/envelope.js';
+import type { RecordedEvent } from '../store/types.js';
 import type { WorkerState } from '../workers/leaderWorker.js';
 import { sagaCommandSender } from './commandSender.js';
 import { type SagaDefinition, sagaEventTypes } from './saga.js';
-import { runSagaStep } from './sagaStep.js';
+import { runSagaSteps, type SagaStepInput } from './sagaStep.js';
 
 export interface RunSagaOnLogOptions {
   pool: Pool;
@@ -52,18 +53,32 @@ export const sagaReactorName = (saga: Pick<SagaDefinition, 'name'>): string => `
 export function runSagaOnLog(options: RunSagaOnLogOptions): RunningSagaOnLog {
   const { saga, store } = options;
   const commands = sagaCommandSender(options);
+  const stepOf = (event: RecordedEvent, context: ReactorContext): SagaStepInput | undefined => {
+    // The shape the saga sees on the JetStream path (the relay's wire envelope).
+    const envelope = toWireEnvelope(event) as EventEnvelope;
+    const sagaId = saga.correlationId(envelope);
+    if (sagaId === undefined) return undefined;
+    const input = { kind: 'event' as const, messageId: event.id, event: envelope };
+    return { store, saga, sagaId, input, now: options.now?.() ?? context.now, cause: event.meta };
+  };
+  const runSteps = async (steps: SagaStepInput[], context: ReactorContext) => {
+    const keys = await runSagaSteps(context.client, steps);
+    for (const [n, step] of steps.entries()) {
+      if (keys[n]!.length > 0) context.afterCommit(() => commands.send(step.sagaId, keys[n]!));
+    }
+  };
   const reactor: AnyReactor = {
     name: sagaReactorName(saga),
     canHandle: [...sagaEventTypes(saga)],
     async react(event, context) {
-      // The shape the saga sees on the JetStream path (the relay's wire envelope).
-      const envelope = toWireEnvelope(event) as EventEnvelope;
-      const sagaId = saga.correlationId(envelope);
-      if (sagaId === undefined) return;
-      const input = { kind: 'event' as const, messageId: event.id, event: envelope };
-      const now = options.now?.() ?? context.now;
-      const keys = await runSagaStep(context.client, { store, saga, sagaId, input, now, cause: event.meta });
-      if (keys.length > 0) context.afterCommit(() => commands.send(sagaId, keys));
+      const step = stepOf(event, context);
+      if (step) await runSteps([step], context);
+    },
+    // Steps of different instances share their statements; an instance's later events wait for
+    // the next round, so each of its steps sees the one before.
+    async reactBatch(events, context) {
+      const steps = events.flatMap((event) => stepOf(event, context) ?? []);
+      for (const round of roundsByInstance(steps)) await runSteps(round, context);
     },
   };
   const runner = new ReactorRunner({
@@ -86,4 +101,16 @@ export function runSagaOnLog(options: RunSagaOnLogOptions): RunningSagaOnLog {
       await commands.drain();
     },
   };
+}
+
+/** Steps split into rounds with one step per instance each, every instance's steps in order. */
+function roundsByInstance(steps: SagaStepInput[]): SagaStepInput[][] {
+  const rounds: SagaStepInput[][] = [];
+  const seen = new Map<string, number>();
+  for (const step of steps) {
+    const round = seen.get(step.sagaId) ?? 0;
+    seen.set(step.sagaId, round + 1);
+    (rounds[round] ??= []).push(step);
+  }
+  return rounds;
 }

@@ -7,7 +7,7 @@ import type { PostgresEventStore } from '../postgres/pgEventStore.js';
 import { EVENT_COLUMNS, type EventRow, toRecordedEvent } from '../postgres/rows.js';
 import { quoteIdent } from '../postgres/sql.js';
 import { HandlerError } from '../retry/backoff.js';
-import type { NewEvent } from '../store/types.js';
+import type { NewEvent, RecordedEvent } from '../store/types.js';
 import { activeTraceFields, inSpan } from '../tracing/tracing.js';
 import { type SagaDecision, type SagaDefinition, type SagaInput, sagaStreamId } from './saga.js';
 
@@ -27,55 +27,156 @@ export interface SagaStepInput {
  * Returns the idempotency keys of the queued commands (send them after the commit).
  * An error thrown by decide/evolve is a HandlerError (poison: retrying will not fix it).
  */
-export function runSagaStep(client: PoolClient, step: SagaStepInput): Promise<string[]> {
-  // One span per step: under the consumer's span for a trigger, else in the cause's trace.
+export async function runSagaStep(client: PoolClient, step: SagaStepInput): Promise<string[]> {
+  const [keys] = await runSagaSteps(client, [step]);
+  return keys!;
+}
+
+/**
+ * The decisions of several saga instances (one input each, all of one store) inside the caller's
+ * transaction, each as {@link runSagaStep} makes it, with their statements shared: one lock
+ * statement, one read, one multi-stream append, one cancel, one insert of timeouts and one of
+ * commands for all of them, not five statements each. A catch-up over the log that starts a saga
+ * per event (every upload starts one) spent as much on these statements as on the request itself.
+ * Returns each step's command keys, in the order of `steps`.
+ */
+export async function runSagaSteps(client: PoolClient, steps: SagaStepInput[]): Promise<string[][]> {
+  if (steps.length === 0) return [];
+  const store = steps[0]!.store;
+  const streamIds = steps.map((step) => sagaStreamId(step.saga.name, step.sagaId));
+  if (new Set(streamIds).size !== streamIds.length)
+    throw new Error('runSagaSteps takes one input per saga instance');
+  // Serialises the steps of one instance (consumer, scheduler, dispatcher) instead of failing on a
+  // version conflict; taken in one order everywhere, so two batches cannot deadlock on each other.
+  await client.query(
+    `SELECT pg_advisory_xact_lock(hashtext('ll-saga'), hashtext(id)) FROM unnest($1::text[]) AS id`,
+    [[...streamIds].sort()],
+  );
+  const stored = await readSagaStreams(client, store, streamIds);
+  const decided: Decided[] = [];
+  for (const [n, step] of steps.entries()) {
+    const history = stored.get(streamIds[n]!) ?? [];
+    if (history.length === 0 && !startsSaga(step.saga, step.input)) continue;
+    decided.push(await decideStep(step, streamIds[n]!, history));
+  }
+  await record(client, store, decided);
+  return steps.map((step) => decided.find((d) => d.step === step)?.keys ?? []);
+}
+
+/** What one step decided, ready to be written. */
+interface Decided {
+  step: SagaStepInput;
+  streamId: string;
+  expectedVersion: number | 'no_stream';
+  events: DomainEvent[];
+  decision: SagaDecision;
+  meta: MessageMeta;
+  /** Idempotency keys of its commands (derived from the input: a redelivery queues the same keys). */
+  keys: string[];
+}
+
+// One span per step: under the consumer's span for a trigger, else in the cause's trace. The
+// saga's events and the commands it queues carry the span's trace (commandMeta).
+function decideStep(step: SagaStepInput, streamId: string, history: RecordedEvent[]): Promise<Decided> {
   const attributes = {
     'ledgerline.saga': step.saga.name,
     'ledgerline.saga.id': step.sagaId,
     'ledgerline.saga.input': step.input.kind,
   };
   const parent = trace.getActiveSpan() ? undefined : step.cause;
-  return inSpan(`saga ${step.saga.name} step`, { attributes, parent }, () => sagaStep(client, step));
+  return inSpan(`saga ${step.saga.name} step`, { attributes, parent }, async () => {
+    const decision = decideSafely(step, history);
+    return {
+      step,
+      streamId,
+      expectedVersion: history.at(-1)?.streamPosition ?? 'no_stream',
+      events: [...recordedByRuntime(step.input), ...(decision.events ?? [])],
+      decision,
+      meta: commandMeta(step),
+      keys: (decision.commands ?? []).map((_, i) => `${step.input.messageId}:${i}`),
+    };
+  });
 }
 
-async function sagaStep(client: PoolClient, step: SagaStepInput): Promise<string[]> {
-  const { store, saga, sagaId, input } = step;
-  const streamId = sagaStreamId(saga.name, sagaId);
-  // Serialises the steps of one instance (consumer, scheduler, dispatcher) instead of failing on a version conflict.
-  await client.query(`SELECT pg_advisory_xact_lock(hashtext('ll-saga'), hashtext($1))`, [streamId]);
-  const stored = await readSagaStream(client, store, streamId);
-  if (stored.length === 0 && !startsSaga(saga, input)) return [];
-  const decision = decideSafely(step, stored);
-  const events = [...recordedByRuntime(input), ...(decision.events ?? [])];
-  const meta = commandMeta(step);
-  if (events.length > 0) {
-    const expectedVersion = stored.at(-1)?.streamPosition ?? 'no_stream';
-    await store.appendWith(client, streamId, events as NewEvent[], { expectedVersion, meta });
-  }
+async function record(client: PoolClient, store: PostgresEventStore, decided: Decided[]): Promise<void> {
+  const appends = decided
+    .filter((d) => d.events.length > 0)
+    .map((d) => ({
+      streamId: d.streamId,
+      events: d.events as NewEvent[],
+      expectedVersion: d.expectedVersion,
+      meta: d.meta,
+    }));
+  if (appends.length > 0) await store.appendManyWith(client, appends);
   const table = (name: string) => `${quoteIdent(store.schema)}.${quoteIdent(name)}`;
-  if (decision.cancelSchedules?.length) {
+  const cancels = decided.flatMap((d) =>
+    (d.decision.cancelSchedules ?? []).map((type) => [d.step.saga.name, d.step.sagaId, type]),
+  );
+  if (cancels.length > 0) {
     await client.query(
-      `UPDATE ${table('scheduled_messages')} SET cancelled_at = now()
-       WHERE saga = $1 AND saga_id = $2 AND message_type = ANY($3) AND delivered_at IS NULL AND cancelled_at IS NULL`,
-      [saga.name, sagaId, decision.cancelSchedules],
+      `UPDATE ${table('scheduled_messages')} m SET cancelled_at = now()
+       FROM unnest($1::text[], $2::text[], $3::text[]) AS c(saga, saga_id, message_type)
+       WHERE m.saga = c.saga AND m.saga_id = c.saga_id AND m.message_type = c.message_type
+         AND m.delivered_at IS NULL AND m.cancelled_at IS NULL`,
+      columns(cancels, 3),
     );
   }
-  for (const timeout of decision.schedule ?? []) {
+  const timeouts = decided.flatMap((d) =>
+    (d.decision.schedule ?? []).map((t) => [
+      uuidv7(),
+      d.step.saga.name,
+      d.step.sagaId,
+      t.type,
+      JSON.stringify(t.payload ?? null),
+      t.dueAt.toISOString(),
+    ]),
+  );
+  if (timeouts.length > 0) {
     await client.query(
       `INSERT INTO ${table('scheduled_messages')} (id, saga, saga_id, message_type, payload, due_at)
-       VALUES ($1, $2, $3, $4, $5, $6)`,
-      [uuidv7(), saga.name, sagaId, timeout.type, JSON.stringify(timeout.payload ?? null), timeout.dueAt],
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[])`,
+      columns(timeouts, 6),
     );
   }
-  return queueCommands(client, table('saga_commands'), step, decision, meta);
+  const commands = decided.flatMap((d) =>
+    (d.decision.commands ?? []).map((command, i) => [
+      d.keys[i]!,
+      d.step.saga.name,
+      d.step.sagaId,
+      command.subject,
+      JSON.stringify(command.payload ?? null),
+      JSON.stringify({ ...d.meta, idempotencyKey: d.keys[i] }),
+    ]),
+  );
+  if (commands.length > 0) {
+    await client.query(
+      `INSERT INTO ${table('saga_commands')} (idempotency_key, saga, saga_id, subject, payload, meta)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::jsonb[])
+       ON CONFLICT (idempotency_key) DO NOTHING`,
+      columns(commands, 6),
+    );
+  }
 }
 
-async function readSagaStream(client: PoolClient, store: PostgresEventStore, streamId: string) {
+/** Rows as the parallel arrays `unnest` takes. */
+const columns = (rows: string[][], width: number): string[][] =>
+  Array.from({ length: width }, (_, c) => rows.map((row) => row[c]!));
+
+/** Every stream's events, by stream id (an index probe per stream, see rowsByKeys). */
+async function readSagaStreams(client: PoolClient, store: PostgresEventStore, streamIds: string[]) {
   const { rows } = await client.query<EventRow>(
-    `SELECT ${EVENT_COLUMNS} FROM ${store.table} WHERE stream_id = $1 ORDER BY stream_version`,
-    [streamId],
+    `SELECT e.* FROM unnest($1::text[]) AS k(id) CROSS JOIN LATERAL (
+       SELECT ${EVENT_COLUMNS} FROM ${store.table} WHERE stream_id = k.id ORDER BY stream_version) AS e`,
+    [streamIds],
   );
-  return rows.map(toRecordedEvent);
+  const byStream = new Map<string, RecordedEvent[]>();
+  for (const row of rows) {
+    const event = toRecordedEvent(row);
+    const stream = byStream.get(event.streamId);
+    if (stream) stream.push(event);
+    else byStream.set(event.streamId, [event]);
+  }
+  return byStream;
 }
 
 const startsSaga = (saga: SagaDefinition, input: SagaInput): boolean =>
@@ -121,31 +222,4 @@ function commandMeta(step: SagaStepInput): MessageMeta {
     // The step's span: the saga's events and the commands it queues continue this trace.
     ...activeTraceFields(),
   };
-}
-
-async function queueCommands(
-  client: PoolClient,
-  table: string,
-  step: SagaStepInput,
-  decision: SagaDecision,
-  meta: MessageMeta,
-): Promise<string[]> {
-  const commands = decision.commands ?? [];
-  if (commands.length === 0) return [];
-  // Derived from the input message, so a redelivered input can only ever queue the same keys.
-  const keys = commands.map((_, i) => `${step.input.messageId}:${i}`);
-  await client.query(
-    `INSERT INTO ${table} (idempotency_key, saga, saga_id, subject, payload, meta)
-     SELECT k, $2, $3, s, p, m FROM unnest($1::text[], $4::text[], $5::jsonb[], $6::jsonb[]) AS x(k, s, p, m)
-     ON CONFLICT (idempotency_key) DO NOTHING`,
-    [
-      keys,
-      step.saga.name,
-      step.sagaId,
-      commands.map((c) => c.subject),
-      commands.map((c) => JSON.stringify(c.payload ?? null)),
-      keys.map((idempotencyKey) => JSON.stringify({ ...meta, idempotencyKey })),
-    ],
-  );
-  return keys;
 }
