@@ -48,6 +48,7 @@ export * from './sagas/scheduler.js';
 export * from './store/types.js';
 export {
   activeTraceFields,
+  detachedFromTraces,
   inSpan,
   type KernelSpanOptions,
   linksTo,

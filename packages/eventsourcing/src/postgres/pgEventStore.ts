@@ -1,4 +1,4 @@
-import { ConcurrencyError, ConflictError, isAppError, uuidv7 } from '@ledgerline/contracts';
+import { ConcurrencyError, ConflictError, isAppError, type MessageMeta, uuidv7 } from '@ledgerline/contracts';
 import type { Pool, PoolClient } from 'pg';
 import {
   forgetStatement,
@@ -24,7 +24,7 @@ import type {
 } from '../store/types.js';
 import { detachedFromTraces, stampTrace } from '../tracing/tracing.js';
 import { AppendBatcher } from './appendBatcher.js';
-import { type AppendStatement, appendStatement } from './appendSql.js';
+import { appendStatement, appendTogetherStatement } from './appendSql.js';
 import {
   allSettledOrCause,
   asUnavailable,
@@ -64,8 +64,9 @@ export interface AppendPreload {
   read(rows: Array<{ i: number; id: string; doc: Record<string, unknown> }>): unknown;
 }
 
-// The append statement's own parameters are $1..$8; a preload's start after them.
+// The append statement's own parameters are $1..$8 ($1..$9 for several streams together); a preload's start after them.
 const PRELOAD_FIRST_PARAM = 9;
+const TOGETHER_PRELOAD_FIRST_PARAM = 10;
 
 export interface PostgresEventStoreOptions {
   pool: Pool;
@@ -218,6 +219,10 @@ export class PostgresEventStore implements MultiStreamEventStore {
     for (const { streamId, events } of appends) {
       if (events.length === 0) throw new ConflictError('an append needs at least one event', { streamId });
     }
+    // One statement for all streams where it can (not for 'any', reservations, or a stream twice).
+    if (appends.length > 1 && appends.every(appendsTogether) && distinctStreams(appends)) {
+      return this.appendTogether(client, appends, options);
+    }
     const preload = await this.preload(client, appends);
     const appendOne = async (append: StreamAppend, last: AppendPreload | undefined) => {
       const { streamId, events } = append;
@@ -303,7 +308,11 @@ export class PostgresEventStore implements MultiStreamEventStore {
   // What the first hook will load, asked from the events before they are numbered (ids and
   // positions are placeholders: documentId must not depend on them; if it does, the hook loads
   // what the preload missed itself, so this only ever costs a round trip, never correctness).
-  private async preload(client: PoolClient, appends: StreamAppend[]): Promise<AppendPreload | undefined> {
+  private async preload(
+    client: PoolClient,
+    appends: StreamAppend[],
+    firstParam = PRELOAD_FIRST_PARAM,
+  ): Promise<AppendPreload | undefined> {
     const hook = this.hooks[0];
     if (!hook?.preload) return undefined;
     const pending = appends.flatMap(({ streamId, events }) =>
@@ -322,7 +331,71 @@ export class PostgresEventStore implements MultiStreamEventStore {
         }),
       ),
     );
-    return hook.preload(client, pending, PRELOAD_FIRST_PARAM);
+    return hook.preload(client, pending, firstParam);
+  }
+
+  /**
+   * Several streams' appends as ONE statement (appendTogetherStatement), with the inline
+   * projections' preload beside it: a shared transaction of 30 uploads (60 streams) or a reactor's
+   * batch of saga starts costs one statement instead of one per stream, in Postgres (parse, plan,
+   * executor start per statement) and here (building, sending and parsing each).
+   */
+  private async appendTogether(
+    client: PoolClient,
+    appends: StreamAppend[],
+    options: Pick<AppendOptions, 'meta'>,
+  ): Promise<{ streams: AppendResult[]; events: RecordedEvent[]; preloaded: unknown }> {
+    const preload = await this.preload(client, appends, TOGETHER_PRELOAD_FIRST_PARAM);
+    const statement = withPreload(appendTogetherStatement(this.table, this.schema), preload);
+    const streams = appends.map((append) => {
+      const base = append.expectedVersion === 'no_stream' ? 0 : (append.expectedVersion as number);
+      const meta = options.meta || append.meta ? { ...options.meta, ...append.meta } : undefined;
+      return { append, base, events: append.events.map((event) => prepareEvent(event, meta)) };
+    });
+    const rowsOf = streams.flatMap(({ append, base, events }) =>
+      events.map((event, n) => ({ streamId: append.streamId, base, version: base + n + 1, event })),
+    );
+    let rows: AppendedRow[];
+    try {
+      ({ rows } = await client.query<AppendedRow>({
+        name: statement.name,
+        text: statement.text,
+        values: [
+          rowsOf.map((r) => r.streamId),
+          rowsOf.map((r) => streamTypeOf(r.streamId)),
+          rowsOf.map((r) => r.base),
+          rowsOf.map((r) => r.version),
+          rowsOf.map((r) => r.event.id),
+          rowsOf.map((r) => r.event.type),
+          rowsOf.map((r) => r.event.schemaVersion),
+          rowsOf.map((r) => JSON.stringify(r.event.data ?? null)),
+          rowsOf.map((r) => JSON.stringify(r.event.meta)),
+          ...(preload?.values ?? []),
+        ],
+      }));
+    } catch (error) {
+      if (preload && !isAppError(error) && !isPgError(error, PG_UNIQUE_VIOLATION))
+        forgetStatement(statement.text);
+      throw conflictOf(error, appends) ?? error;
+    }
+    const stored = new Map<string, AppendedRow>();
+    for (const row of preload ? rows.filter((r) => r.i === null || r.i === undefined) : rows) {
+      stored.set(`${row.stream_id}\u0000${row.stream_version}`, row);
+    }
+    const results = streams.map(({ append, base, events }): AppendResult => {
+      const recorded = events.map((event, n) => {
+        const row = stored.get(`${append.streamId}\u0000${base + n + 1}`);
+        if (!row)
+          throw new ConcurrencyError({ streamId: append.streamId, expectedVersion: append.expectedVersion });
+        return recordedFrom(append.streamId, event, row);
+      });
+      return { nextExpectedVersion: recorded.at(-1)!.streamPosition, events: recorded };
+    });
+    return {
+      streams: results,
+      events: results.flatMap((r) => r.events),
+      preloaded: preload ? preload.read(loadedRows(rows)) : undefined,
+    };
   }
 
   private async appendOnce(
@@ -334,14 +407,7 @@ export class PostgresEventStore implements MultiStreamEventStore {
   ): Promise<AppendResult & { loaded?: unknown }> {
     const expected: ExpectedVersion = options.expectedVersion === 0 ? 'no_stream' : options.expectedVersion;
     const statement = withPreload(appendStatement(this.table, this.schema, expected), preload);
-    const prepared = events.map((event) => ({
-      ...event,
-      id: event.id ?? newEventId(),
-      schemaVersion: event.schemaVersion ?? 1,
-      // The appending handler's span, not the trace the request arrived with (the relay's producer
-      // span and the consumers downstream become its children).
-      meta: stampTrace({ ...options.meta, ...event.meta }),
-    }));
+    const prepared = events.map((event) => prepareEvent(event, options.meta));
     try {
       const { rows } = await db.query<AppendedRow>({
         name: statement.name,
@@ -360,21 +426,7 @@ export class PostgresEventStore implements MultiStreamEventStore {
       });
       const appended = preload ? appendedRows(rows) : rows;
       if (appended.length === 0) throw await this.concurrencyError(db, streamId, expected);
-      const recorded = appended.map((row, i) => {
-        const event = prepared[i]!;
-        return {
-          id: event.id,
-          type: event.type,
-          schemaVersion: event.schemaVersion,
-          streamId,
-          streamPosition: row.stream_version,
-          globalPosition: Number(row.global_position),
-          transactionId: Number(row.transaction_id_text),
-          occurredAt: row.recorded_at,
-          data: event.data,
-          meta: event.meta,
-        } satisfies RecordedEvent;
-      });
+      const recorded = appended.map((row, i) => recordedFrom(streamId, prepared[i]!, row));
       const result = { nextExpectedVersion: recorded.at(-1)!.streamPosition, events: recorded };
       return preload ? { ...result, loaded: preload.read(loadedRows(rows)) } : result;
     } catch (error) {
@@ -436,6 +488,59 @@ const stampEvent =
 // 4 KiB at a time: a getrandom() per id was ~1.5% of identity's CPU on PATCH /me.
 const newEventId = (): string => uuidv7();
 
+/** An event as it is stored: its id, schema version and meta settled. */
+type PreparedEvent = NewEvent & { id: string; schemaVersion: number; meta: Partial<MessageMeta> };
+
+const prepareEvent = (event: NewEvent, meta: Partial<MessageMeta> | undefined): PreparedEvent => ({
+  ...event,
+  id: event.id ?? newEventId(),
+  schemaVersion: event.schemaVersion ?? 1,
+  // The appending handler's span, not the trace the request arrived with (the relay's producer
+  // span and the consumers downstream become its children).
+  meta: stampTrace({ ...meta, ...event.meta }),
+});
+
+const recordedFrom = (streamId: string, event: PreparedEvent, row: AppendedRow): RecordedEvent => ({
+  id: event.id,
+  type: event.type,
+  schemaVersion: event.schemaVersion,
+  streamId,
+  streamPosition: row.stream_version,
+  globalPosition: Number(row.global_position),
+  transactionId: Number(row.transaction_id_text),
+  occurredAt: row.recorded_at,
+  data: event.data,
+  meta: event.meta,
+});
+
+// "Key (stream_id, stream_version)=(upload-1, 1) already exists."
+const DUPLICATE_VERSION = /^Key \(stream_id, stream_version\)=\((.*), \d+\) already exists/;
+
+/**
+ * The typed error for a unique key hit by a statement that appended several streams, or undefined:
+ * a conflict on the stream the key names (else the first; a shared transaction reruns its commands
+ * one by one anyway), or a duplicate event id.
+ */
+function conflictOf(error: unknown, appends: StreamAppend[]) {
+  if (!isPgError(error, PG_UNIQUE_VIOLATION)) return undefined;
+  if (error.constraint === 'events_stream_version_key') {
+    const named = DUPLICATE_VERSION.exec((error as { detail?: string }).detail ?? '')?.[1];
+    const append = appends.find((a) => a.streamId === named) ?? appends[0]!;
+    return new ConcurrencyError({ streamId: append.streamId, expectedVersion: append.expectedVersion });
+  }
+  if (error.constraint === 'events_event_id_key') {
+    return new ConflictError('an event with this id is already stored', { reason: 'duplicate_event' });
+  }
+  return undefined;
+}
+
+const distinctStreams = (appends: StreamAppend[]): boolean =>
+  new Set(appends.map((a) => a.streamId)).size === appends.length;
+
+/** Appends the one-statement path takes: a stream at a known version, nothing reserved or released. */
+const appendsTogether = (append: StreamAppend): boolean =>
+  append.expectedVersion !== 'any' && !append.reserve?.length && !append.release?.length;
+
 const single = (result: MultiAppendResult): AppendResult => {
   const appended = result.streams[0]!;
   return result.projected ? { ...appended, projected: result.projected } : appended;
@@ -468,7 +573,7 @@ async function commitBehind(client: PoolClient, plan: WritePlan): Promise<Projec
   return plan.read(rows);
 }
 
-type AppendedRow = Omit<EventRow, 'stream_id' | 'event_id' | 'event_type'> & {
+type AppendedRow = Omit<EventRow, 'event_id' | 'event_type'> & {
   i?: number | null;
   id?: string | null;
   doc?: Record<string, unknown> | null;
@@ -479,13 +584,16 @@ type AppendedRow = Omit<EventRow, 'stream_id' | 'event_id' | 'event_type'> & {
  * data-modifying CTE (it runs whether or not the loaded rows exist); the rows come back tagged —
  * appended events with `i` null, loaded rows with their load index.
  */
-function withPreload(statement: AppendStatement, preload: AppendPreload | undefined): AppendStatement {
+function withPreload<S extends { name: string; text: string }>(
+  statement: S,
+  preload: AppendPreload | undefined,
+): S {
   if (!preload) return statement;
   const text = `WITH appended AS (${statement.text}), loaded AS (${preload.text})
 SELECT NULL::int AS i, NULL::text AS id, NULL::jsonb AS doc,
-       global_position, transaction_id_text, stream_version, recorded_at FROM appended
+       global_position, transaction_id_text, stream_id, stream_version, recorded_at FROM appended
 UNION ALL
-SELECT i, id, doc, NULL, NULL, NULL, NULL FROM loaded`;
+SELECT i, id, doc, NULL, NULL, NULL, NULL, NULL FROM loaded`;
   return { ...statement, ...namedStatement(text) };
 }
 
