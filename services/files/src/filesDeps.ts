@@ -5,8 +5,10 @@ import type pg from 'pg';
 import type { filesConfigSchema, Tiers } from './config.js';
 import type { PrismaClient } from './generated/prisma/client.js';
 import type { ObjectStore } from './s3/objectStore.js';
+import type { KeyedTurns } from './storage/keyedTurns.js';
 import { StorageAccounts } from './storage/storageAccounts.js';
 import { type UserTier, userTiersForUploads } from './tiers/userTiers.js';
+import { type Reservation, reservationTurns } from './uploads/reserveUpload.js';
 import { crashHooks } from './verification/crashHooks.js';
 import type { HashThread } from './verification/sha256.js';
 import { Slots } from './verification/slots.js';
@@ -52,8 +54,10 @@ export interface FilesDeps {
   readonly hooks: VerificationHooks;
   /** The uploading user's tier and activation (the tier consumer's read model; batched reads). */
   readonly userTier: (userId: string) => Promise<UserTier>;
-  /** This process's remembered storage snapshots and per-user turns (see reserveUpload). */
+  /** This process's remembered storage snapshots (see reserveUpload). */
   readonly storage: StorageAccounts;
+  /** Quota reservations, one turn per user at a time; requests arriving meanwhile share the next. */
+  readonly reservations: KeyedTurns<string, Reservation, void>;
   /** Verifications running in this process, by fileId (one run per upload at a time). */
   readonly verifying: Map<string, Promise<unknown>>;
   /** VERIFY_CONCURRENCY verifications run at once in this process; the others wait. */
@@ -83,7 +87,7 @@ export type FilesContext = ServiceContext<
 /** Every feature's deps, built once at start from the context. */
 export function filesDeps(ctx: FilesContext): FilesDeps {
   const { config } = ctx;
-  return {
+  const deps: FilesDeps = {
     store: ctx.store,
     pool: ctx.pool,
     readModel: schemasOf(ctx.schema).readModel,
@@ -96,6 +100,7 @@ export function filesDeps(ctx: FilesContext): FilesDeps {
     hooks: crashHooks(config.FILES_CRASH_AT),
     userTier: userTiersForUploads(ctx.pool, schemasOf(ctx.schema).readModel),
     storage: new StorageAccounts(),
+    reservations: reservationTurns(() => deps),
     verifying: new Map(),
     verifySlots: new Slots(config.VERIFY_CONCURRENCY),
     durables: {
@@ -105,4 +110,5 @@ export function filesDeps(ctx: FilesContext): FilesDeps {
     },
     nats: ctx.nats,
   };
+  return deps;
 }

@@ -11,9 +11,11 @@ import {
 } from '@ledgerline/contracts';
 import { waitUntil } from '@ledgerline/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FilesDeps } from '../filesDeps.js';
 import { StorageAccounts } from '../storage/storageAccounts.js';
 import { BUCKET, FilesHarness, newUser, pdfBytes, pngBytes, sha256Hex } from '../testing/filesHarness.js';
 import { requestUpload } from './requestUpload.js';
+import { reservationTurns } from './reserveUpload.js';
 
 const userMeta = (userId: string) => ({
   requestId: uuidv7(),
@@ -189,7 +191,12 @@ describe('quota and authorization', () => {
     const quota = (await h.storage(owner)).quotaBytes;
     const size = Math.floor(quota / 10) + 1; // at most 9 fit
     // Another process: its own remembered snapshots and turns, the same database.
-    const replicas = [h.deps, { ...h.deps, storage: new StorageAccounts() }];
+    const other: FilesDeps = {
+      ...h.deps,
+      storage: new StorageAccounts(),
+      reservations: reservationTurns(() => other),
+    };
+    const replicas = [h.deps, other];
     const ask = (n: number) => requestUpload(replicas[n % 2]!, uploadRequest(owner, size), userMeta(owner));
     await ask(1); // replica 1 remembers the stream after one reservation…
     await ask(0); // …which replica 0 then moves on: replica 1's snapshot is stale
