@@ -110,7 +110,8 @@ function roundsByInstance(steps: SagaStepInput[]): SagaStepInput[][] {
   for (const step of steps) {
     const round = seen.get(step.sagaId) ?? 0;
     seen.set(step.sagaId, round + 1);
-    (rounds[round] ??= []).push(step);
+    if (round === rounds.length) rounds.push([]);
+    rounds[round]!.push(step);
   }
   return rounds;
 }
