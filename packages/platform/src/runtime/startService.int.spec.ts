@@ -81,6 +81,11 @@ describe('startService', () => {
     expect(ready.status).toBe(200);
   });
 
+  it("runs the service's statements without JIT compilation", async () => {
+    const { rows } = await service.context.pool.query<{ jit: string }>('SHOW jit');
+    expect(rows[0]!.jit).toBe('off');
+  });
+
   it('exposes the context, the deps and a manifest derived from the definition', () => {
     expect(service.context.schema).toBe(schema);
     expect(service.context.config.NOTES_GREETING).toBe('hello');
