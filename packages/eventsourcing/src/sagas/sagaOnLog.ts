@@ -1,30 +1,19 @@
 import type { EventEnvelope } from '@ledgerline/contracts';
-import type { NatsConnection } from '@nats-io/transport-node';
-import type { Pool } from 'pg';
-import type { PostgresEventStore } from '../postgres/pgEventStore.js';
 import type { AnyReactor, ReactorContext } from '../reactors/reactor.js';
 import { ReactorRunner, type ReactorRunnerOptions } from '../reactors/reactorRunner.js';
 import { toWireEnvelope } from '../relay/envelope.js';
 import type { RecordedEvent } from '../store/types.js';
 import type { WorkerState } from '../workers/leaderWorker.js';
-import { sagaCommandSender } from './commandSender.js';
+import { type SagaCommandSenderOptions, sagaCommandSender } from './commandSender.js';
 import { type SagaDefinition, sagaEventTypes } from './saga.js';
 import { runSagaSteps, type SagaStepInput } from './sagaStep.js';
 
-export interface RunSagaOnLogOptions {
-  pool: Pool;
-  service: string;
-  nc: NatsConnection;
-  store: PostgresEventStore;
-  saga: SagaDefinition;
-  commandTimeoutMs?: number;
-  /** Commands of different saga instances sent at once (default: the saga's `commandConcurrency`, else 1). */
-  concurrency?: number;
+/** What the command sender takes, and the reactor's batch size, clock and test seam. */
+export interface RunSagaOnLogOptions extends SagaCommandSenderOptions {
   /** Events read per transaction (default 100). */
   batchSize?: number;
   /** Clock for decide; defaults to the wall clock. */
   now?: () => Date;
-  onError?: (error: unknown) => void;
   /** Test seam: runs just before a batch commits (ReactorRunnerOptions.beforeCommit). */
   beforeCommit?: ReactorRunnerOptions['beforeCommit'];
 }

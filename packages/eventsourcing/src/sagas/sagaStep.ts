@@ -53,14 +53,19 @@ export async function runSagaSteps(client: PoolClient, steps: SagaStepInput[]): 
     [[...streamIds].sort()],
   );
   const stored = await readSagaStreams(client, store, streamIds);
-  const decided: Decided[] = [];
+  // Per step, in order; undefined where the input neither starts nor continues an instance.
+  const decided: Array<Decided | undefined> = [];
   for (const [n, step] of steps.entries()) {
     const history = stored.get(streamIds[n]!) ?? [];
-    if (history.length === 0 && !startsSaga(step.saga, step.input)) continue;
-    decided.push(await decideStep(step, streamIds[n]!, history));
+    const ignored = history.length === 0 && !startsSaga(step.saga, step.input);
+    decided.push(ignored ? undefined : await decideStep(step, streamIds[n]!, history));
   }
-  await record(client, store, decided);
-  return steps.map((step) => decided.find((d) => d.step === step)?.keys ?? []);
+  await record(
+    client,
+    store,
+    decided.filter((d) => d !== undefined),
+  );
+  return decided.map((d) => d?.keys ?? []);
 }
 
 /** What one step decided, ready to be written. */
