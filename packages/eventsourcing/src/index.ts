@@ -22,6 +22,7 @@ export * from './migrations/kernelMigrations.js';
 export * from './migrations/migrations.js';
 export * from './postgres/connections.js';
 export { LookupBatcher, type LookupBatcherOptions } from './postgres/lookupBatcher.js';
+export { NotifiedCache, type NotifiedCacheOptions, notifyChanged } from './postgres/notifiedCache.js';
 export * from './postgres/pgEventStore.js';
 export { quoteIdent, rowsByKeys, schemasOf } from './postgres/sql.js';
 export * from './projections/asyncProjector.js';

@@ -7,7 +7,7 @@ import type { PrismaClient } from './generated/prisma/client.js';
 import type { ObjectStore } from './s3/objectStore.js';
 import type { KeyedTurns } from './storage/keyedTurns.js';
 import { StorageAccounts } from './storage/storageAccounts.js';
-import { type UserTier, userTiersForUploads } from './tiers/userTiers.js';
+import type { UploadTiers, UserTier } from './tiers/userTiers.js';
 import { type Reservation, reservationTurns } from './uploads/reserveUpload.js';
 import { crashHooks } from './verification/crashHooks.js';
 import type { HashThread } from './verification/sha256.js';
@@ -52,7 +52,7 @@ export interface FilesDeps {
   readonly clock: () => Date;
   readonly logger: Logger;
   readonly hooks: VerificationHooks;
-  /** The uploading user's tier and activation (the tier consumer's read model; batched reads). */
+  /** The uploading user's tier and activation (the tier consumer's read model; remembered while changes are heard). */
   readonly userTier: (userId: string) => Promise<UserTier>;
   /** This process's remembered storage snapshots (see reserveUpload). */
   readonly storage: StorageAccounts;
@@ -81,7 +81,7 @@ export type ReadModels = PrismaClient;
 export type FilesContext = ServiceContext<
   FilesConfig,
   ReadModels,
-  { objects: ObjectStore; hashing: HashThread }
+  { objects: ObjectStore; hashing: HashThread; tiers: UploadTiers }
 >;
 
 /** Every feature's deps, built once at start from the context. */
@@ -98,7 +98,7 @@ export function filesDeps(ctx: FilesContext): FilesDeps {
     clock: () => new Date(),
     logger: ctx.logger,
     hooks: crashHooks(config.FILES_CRASH_AT),
-    userTier: userTiersForUploads(ctx.pool, schemasOf(ctx.schema).readModel),
+    userTier: (userId) => ctx.resources.tiers.of(userId),
     storage: new StorageAccounts(),
     reservations: reservationTurns(() => deps),
     verifying: new Map(),

@@ -1,9 +1,11 @@
+import { schemasOf } from '@ledgerline/eventsourcing';
 import { defineService } from '@ledgerline/platform';
 import { prismaReadModels } from '@ledgerline/platform/prisma';
 import { filesConfigSchema } from './config.js';
 import { PrismaClient } from './generated/prisma/client.js';
 import { ObjectStore } from './s3/objectStore.js';
 import { tiers } from './tiers/tiers.js';
+import { UploadTiers } from './tiers/userTiers.js';
 import { uploads } from './uploads/uploads.js';
 import { HashThread } from './verification/sha256.js';
 
@@ -15,6 +17,10 @@ export default defineService({
     objects: {
       create: ({ config }) => new ObjectStore(config),
       close: (objects) => objects.close(),
+    },
+    tiers: {
+      create: ({ pool, schema }) => new UploadTiers(pool, schemasOf(schema).readModel),
+      close: (tiers) => tiers.close(),
     },
     hashing: {
       create: () => new HashThread(),

@@ -16,6 +16,14 @@ export const runtimeConfigSchema = baseConfigSchema.extend({
   MIGRATE_ON_START: envBoolean().optional(),
   /** Connections for requests; the runtime adds one per background worker (each holds a lock). */
   DATABASE_POOL_SIZE: envInt().min(1).max(200).default(10),
+  /**
+   * Group-commit transactions of the event store in flight at once (PostgresEventStore's
+   * `appendConcurrency`). 1: the commands that arrive while one runs all go in the next, so the
+   * batches grow with the load and every commit, WAL flush and round trip is shared by more of
+   * them (measured: POST /files/uploads 2,557 → 2,947 req/s against 2). Raise it where a commit
+   * is cheap and a request's latency matters more than the throughput.
+   */
+  APPEND_CONCURRENCY: envInt().min(1).max(16).default(1),
 });
 
 const requiredInProduction = new WeakSet<z.ZodType>();

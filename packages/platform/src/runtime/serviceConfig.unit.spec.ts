@@ -29,6 +29,7 @@ describe('loadServiceConfig', () => {
     expect(config).toMatchObject({
       NODE_ENV: 'development',
       DATABASE_POOL_SIZE: 10,
+      APPEND_CONCURRENCY: 1,
       LEDGER_PAGE_SIZE: 20,
       LEDGER_KEY: DEV_KEY,
     });

@@ -51,13 +51,14 @@ export async function startService<D extends AnyServiceDefinition>(
       pool,
       service: schema,
       appendHooks: inline.length > 0 ? [inlineProjections(schema, inline)] : [],
+      appendConcurrency: config.APPEND_CONCURRENCY,
     });
     closers.onShutdown('event store', () => store.close());
     const readModels = definition.readModels?.client?.(pool, schemasOf(schema).readModel);
     if (hasDisconnect(readModels)) closers.onShutdown('read models', () => readModels.$disconnect());
     const { resources, probes } = await createResources(
       definition,
-      { service: name, schema, config, logger },
+      { service: name, schema, config, logger, pool },
       closers,
     );
     const nats = await connectNats({
@@ -179,7 +180,7 @@ async function stopWorkers(
 
 async function createResources(
   definition: AnyServiceDefinition,
-  resourceCtx: Pick<ServiceContext, 'service' | 'schema' | 'config' | 'logger'>,
+  resourceCtx: Pick<ServiceContext, 'service' | 'schema' | 'config' | 'logger' | 'pool'>,
   closers: ShutdownRegistry,
 ) {
   const resources: Record<string, unknown> = {};

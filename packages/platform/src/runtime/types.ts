@@ -38,6 +38,8 @@ export interface ResourceContext<Config = RuntimeConfig> {
   readonly schema: string;
   readonly config: Config;
   readonly logger: Logger;
+  /** The service's pool (`<schema>_es` and `<schema>_rm`), for a resource that reads or LISTENs. */
+  readonly pool: pg.Pool;
 }
 
 /**
