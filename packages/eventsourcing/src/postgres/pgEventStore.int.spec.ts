@@ -169,6 +169,30 @@ describe('readAll and subscribe', () => {
     }
     expect(viaSmallBatches).toEqual(ids);
   });
+
+  it('reads data and metadata only of the types asked for; every event keeps its place, ids and type', async () => {
+    const streamId = `typed-${Date.now()}`;
+    await store.append(
+      streamId,
+      [
+        { type: 'Kept', data: { n: 1 } },
+        { type: 'Skipped', data: { n: 2 } },
+        { type: 'Kept', data: { n: 3 } },
+      ],
+      { expectedVersion: 'no_stream', meta: { requestId: 'r-typed' } },
+    );
+    const full = (await readEverything()).filter((e) => e.streamId === streamId);
+    const after = { transactionId: full[0]!.transactionId, globalPosition: full[0]!.globalPosition - 1 };
+    const typed = (await store.readAll({ after, maxCount: 1000, dataOf: ['Kept'] })).filter(
+      (e) => e.streamId === streamId,
+    );
+    expect(typed.map(({ data, meta, ...place }) => place)).toEqual(
+      full.map(({ data, meta, ...place }) => place),
+    );
+    expect(typed.map((e) => e.data)).toEqual([{ n: 1 }, null, { n: 3 }]);
+    expect(typed.map((e) => e.meta.requestId)).toEqual(['r-typed', undefined, 'r-typed']);
+    expect(full.map((e) => e.data)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+  });
 });
 
 describe('readAll query plan', () => {

@@ -34,7 +34,13 @@ import {
   withClient,
 } from './connections.js';
 import { PgNotifier } from './notifier.js';
-import { EVENT_COLUMNS, type EventRow, streamTypeOf, toRecordedEvent } from './rows.js';
+import {
+  EVENT_COLUMNS,
+  type EventRow,
+  eventColumnsWithDataOf,
+  streamTypeOf,
+  toRecordedEvent,
+} from './rows.js';
 import { isPgError, PG_UNIQUE_VIOLATION, quoteIdent, schemasOf } from './sql.js';
 import { pollingSubscription } from './subscription.js';
 
@@ -620,13 +626,15 @@ export async function readAllWith(
   options: ReadAllOptions = {},
 ): Promise<RecordedEvent[]> {
   const after = options.after ?? { transactionId: 0, globalPosition: 0 };
+  const values: unknown[] = [String(after.transactionId), after.globalPosition, options.maxCount ?? 1000];
+  if (options.dataOf) values.push(options.dataOf);
   const { rows } = await db.query<EventRow>({
-    name: `${schema}:readAll`,
-    text: `SELECT ${EVENT_COLUMNS} FROM ${table}
+    name: options.dataOf ? `${schema}:readAllDataOf` : `${schema}:readAll`,
+    text: `SELECT ${options.dataOf ? eventColumnsWithDataOf(4) : EVENT_COLUMNS} FROM ${table}
            WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint)
              AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
            ORDER BY transaction_id, global_position LIMIT $3`,
-    values: [String(after.transactionId), after.globalPosition, options.maxCount ?? 1000],
+    values,
   });
   return rows.map(toRecordedEvent);
 }

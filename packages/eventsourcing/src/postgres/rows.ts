@@ -7,6 +7,15 @@ import type { RecordedEvent } from '../store/types.js';
 export const EVENT_COLUMNS = `global_position, transaction_id::text AS transaction_id_text, stream_id, stream_version,
   event_id, event_type, schema_version, data, metadata, to_json(recorded_at) #>> '{}' AS recorded_at`;
 
+/** EVENT_COLUMNS with data and metadata only for the event types in the text[] parameter `$n`. */
+export const eventColumnsWithDataOf = (
+  n: number,
+): string => `global_position, transaction_id::text AS transaction_id_text,
+  stream_id, stream_version, event_id, event_type, schema_version,
+  CASE WHEN event_type = ANY($${n}::text[]) THEN data END AS data,
+  CASE WHEN event_type = ANY($${n}::text[]) THEN metadata ELSE '{}'::jsonb END AS metadata,
+  to_json(recorded_at) #>> '{}' AS recorded_at`;
+
 export interface EventRow {
   global_position: string;
   transaction_id_text: string;

@@ -110,7 +110,11 @@ export class ReactorRunner {
     const startTime = Date.now();
     const events = await inTransaction(client, async () => {
       const from = await readPosition(client, this.schema, this.position);
-      const read = await readAllWith(client, this.eventsTable, this.schema, { after: from, maxCount: size });
+      const read = await readAllWith(client, this.eventsTable, this.schema, {
+        after: from,
+        maxCount: size,
+        dataOf: this.options.reactor.canHandle,
+      });
       onRead(read);
       if (read.length === 0) return read;
       // One span per batch: in the trace of its event when it holds one, linked to all of them.

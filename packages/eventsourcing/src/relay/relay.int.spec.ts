@@ -57,11 +57,14 @@ const appendStreams = async (prefix: string, streams: number, perStream: number)
 describe('EventRelay', () => {
   it('publishes every public event in log order with Nats-Msg-Id and meta headers', async () => {
     await appendStreams('counter', 3, 6);
-    const relay = new EventRelay({ pool, service, js, isPublic, batchSize: 5, maxInFlight: 3 });
+    // Listing the public types, the relay reads no private event's data; the public ones keep theirs.
+    const publicTypes = ['ItemCounted'];
+    const relay = new EventRelay({ pool, service, js, isPublic, publicTypes, batchSize: 5, maxInFlight: 3 });
     expect(await relay.relayOnce()).toBe(12);
     const messages = await readSubject(js, jsm, `evt.${service}.>`);
     const stored = (await store.readAll({ maxCount: 100 })).filter((e) => isPublic(e.type));
     expect(messages.map((m) => m.headers?.get(HEADER.natsMsgId))).toEqual(stored.map((e) => e.id));
+    expect(messages.map((m) => m.json<{ data: unknown }>().data)).toEqual(stored.map((e) => e.data));
     const first = messages[0]!.json<Record<string, unknown>>();
     expect(first).toMatchObject({ id: stored[0]!.id, type: 'ItemCounted', streamId: 'counter-0', meta });
     expect(first).not.toHaveProperty('transactionId');

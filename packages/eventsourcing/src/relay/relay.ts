@@ -29,6 +29,11 @@ export interface EventRelayOptions {
   js: JetStreamClient;
   /** Only public events leave the service; the others still advance the checkpoint. */
   isPublic: (eventType: string) => boolean;
+  /**
+   * The public types as a list, where the caller has one: the relay then reads no data of the
+   * other events (in the files service, ~all of its log; each page carried every body).
+   */
+  publicTypes?: readonly string[];
   /** Wakes the relay on commit (LISTEN/NOTIFY); without it the relay polls. */
   store?: PostgresEventStore;
   /** Events read per batch (default 1000). */
@@ -173,6 +178,7 @@ export class EventRelay {
     const page = readAllWith(this.options.pool, this.eventsTable, this.schema, {
       after,
       maxCount: this.batchSize,
+      ...(this.options.publicTypes ? { dataOf: this.options.publicTypes } : {}),
     });
     page.catch(() => undefined); // awaited by the next batch; never an unhandled rejection
     return page;

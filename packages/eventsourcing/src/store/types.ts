@@ -106,6 +106,13 @@ export interface ReadAllOptions {
   /** Exclusive: events strictly after this position. */
   after?: LogPosition;
   maxCount?: number;
+  /**
+   * The event types whose data and metadata the reader uses: the others come with their position,
+   * ids and type only (data null, meta {}). Default: every type's. For a log reader that skips
+   * most events (the relay of a log of private events, a saga on the log): they cost it a row,
+   * not a body to send and parse.
+   */
+  dataOf?: readonly string[];
 }
 
 export interface Subscription {

@@ -54,6 +54,7 @@ export function buildWorkers(
       subjectService: ctx.service,
       js: jetstream(nats),
       isPublic: (type) => publicEvents.has(type),
+      publicTypes: [...publicEvents],
       store,
       onError: onError('relay', 'relay'),
     });
