@@ -33,6 +33,39 @@ describe('PutPresigner', () => {
     expect(signed).toBe('content-length;content-type;host;if-none-match;x-amz-checksum-sha256');
   });
 
+  it('signs with session credentials (X-Amz-Security-Token) exactly as getSignedUrl does', async () => {
+    const session = new S3Client({
+      region: 'us-east-1',
+      credentials: {
+        accessKeyId: 'ASIAEXAMPLE',
+        secretAccessKey: 'session-secret',
+        sessionToken: 'token/with+chars=',
+      },
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+    const presigner = new PutPresigner(session, 'bucket-two');
+    const options = { expiresIn: 900, signingDate: new Date('2026-03-04T05:06:07Z') };
+    const fast = await presigner.presign(put, options);
+    expect(new URL(fast).searchParams.get('X-Amz-Security-Token')).toBe('token/with+chars=');
+    expect(fast).toEqual(await presigner.sdkPresign(put, options));
+  });
+
+  it("keeps its signing key for the day and derives the next day's", async () => {
+    const presigner = new PutPresigner(client('http://127.0.0.1:9000', true), 'bucket-one');
+    for (const day of ['2026-01-01T23:59:59Z', '2026-01-02T00:00:00Z', '2026-01-01T12:00:00Z']) {
+      const options = { expiresIn: 60, signingDate: new Date(day) };
+      expect(await presigner.presign(put, options)).toEqual(await presigner.sdkPresign(put, options));
+    }
+  });
+
+  it('takes the SDK path for a content type with parameters', async () => {
+    const presigner = new PutPresigner(client('http://127.0.0.1:9000', true), 'bucket-one');
+    const options = { expiresIn: 60, signingDate: new Date('2026-01-01T00:00:00Z') };
+    const typed = { ...put, contentType: 'text/plain; charset=utf-8' };
+    expect(await presigner.presign(typed, options)).toEqual(await presigner.sdkPresign(typed, options));
+  });
+
   it('takes the SDK path for a key it cannot place verbatim', async () => {
     const presigner = new PutPresigner(client('http://127.0.0.1:9000', true), 'bucket-one');
     const options = { expiresIn: 60, signingDate: new Date('2026-01-01T00:00:00Z') };
