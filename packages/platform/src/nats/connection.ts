@@ -1,5 +1,6 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
+import { connectCoalescing } from './coalescingTransport.js';
 
 export type { NatsConnection } from '@nats-io/transport-node';
 
@@ -14,7 +15,7 @@ export interface ConnectNatsOptions {
 
 /** Connects to NATS with endless reconnects and logs every connection state change. */
 export async function connectNats(options: ConnectNatsOptions): Promise<NatsConnection> {
-  const nc = await connect({
+  const nc = await connectCoalescing({
     servers: options.servers,
     name: options.name,
     maxReconnectAttempts: -1,
