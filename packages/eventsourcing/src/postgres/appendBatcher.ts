@@ -38,6 +38,8 @@ interface Waiting {
 export class AppendBatcher {
   private readonly waiting: Waiting[] = [];
   private inFlight = 0;
+  /** Streams a running transaction appends to: a later append to one waits for it to end. */
+  private readonly busy = new Map<string, number>();
   private readonly maxBatch: number;
   private readonly detach: <T>(work: () => T) => T;
 
@@ -48,46 +50,66 @@ export class AppendBatcher {
 
   /** Appends one command's streams atomically: at once, or in the next shared transaction. */
   append(unit: StreamAppend[]): Promise<MultiAppendResult> {
-    if (this.inFlight < this.options.maxInFlight && this.waiting.length === 0) {
-      return this.track(this.options.run(unit));
+    if (this.inFlight < this.options.maxInFlight && this.waiting.length === 0 && !this.touchesBusy(unit)) {
+      return this.track(unit, () => this.options.run(unit));
     }
     return new Promise((resolve, reject) => {
       this.waiting.push({ unit, resolve, reject });
+      this.next(); // a free slot takes it now if none of its streams is in flight
     });
   }
 
-  private async track<T>(work: Promise<T>): Promise<T> {
+  private async track<T>(streams: StreamAppend[], work: () => Promise<T>): Promise<T> {
     this.inFlight++;
+    for (const { streamId } of streams) this.busy.set(streamId, (this.busy.get(streamId) ?? 0) + 1);
     try {
-      return await work;
+      return await work();
     } finally {
       this.inFlight--;
+      for (const { streamId } of streams) {
+        const left = this.busy.get(streamId)! - 1;
+        if (left === 0) this.busy.delete(streamId);
+        else this.busy.set(streamId, left);
+      }
       this.next();
     }
   }
 
+  private touchesBusy(unit: StreamAppend[]): boolean {
+    return this.busy.size > 0 && unit.some((a) => this.busy.has(a.streamId));
+  }
+
   private next(): void {
     while (this.inFlight < this.options.maxInFlight && this.waiting.length > 0) {
-      void this.track(this.runBatch(this.takeBatch()));
+      const batch = this.takeBatch();
+      if (batch.length === 0) return; // every waiting command appends to a stream in flight
+      void this.track(
+        batch.flatMap((w) => w.unit),
+        () => this.runBatch(batch),
+      );
     }
   }
 
   /**
    * Waiting commands in arrival order, up to maxBatch stream appends, none sharing a stream with an
-   * earlier one in the batch (that one waits for the next batch, so its expected version holds).
+   * earlier one in the batch or with a running transaction (that one waits for a later batch, so
+   * its expected version, which may count on the earlier append, holds).
    */
   private takeBatch(): Waiting[] {
-    const streams = new Set<string>();
+    const taken = new Set<string>();
+    // Streams of a running transaction or of a command left waiting: later commands on them wait too.
+    const blocked = new Set<string>(this.busy.keys());
     const batch: Waiting[] = [];
-    for (let i = 0; i < this.waiting.length && streams.size < this.maxBatch; ) {
+    for (let i = 0; i < this.waiting.length && taken.size < this.maxBatch; ) {
       const item = this.waiting[i]!;
       const ids = item.unit.map((a) => a.streamId);
-      const fits = batch.length === 0 || streams.size + ids.length <= this.maxBatch;
-      if (!fits || ids.some((id) => streams.has(id))) {
+      const fits = batch.length === 0 || taken.size + ids.length <= this.maxBatch;
+      if (!fits || ids.some((id) => taken.has(id) || blocked.has(id))) {
+        for (const id of ids) blocked.add(id);
         i++;
         continue;
       }
-      for (const id of ids) streams.add(id);
+      for (const id of ids) taken.add(id);
       batch.push(item);
       this.waiting.splice(i, 1);
     }

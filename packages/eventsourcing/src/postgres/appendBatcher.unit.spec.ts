@@ -47,6 +47,32 @@ describe('AppendBatcher (group commit)', () => {
     expect(versions(await b)).toEqual([2, 1]);
   });
 
+  it('holds an append to a stream a running transaction appends to, and whatever comes after it on its streams', async () => {
+    const store = fakeStore();
+    const batcher = new AppendBatcher({ ...store, maxInFlight: 3 });
+    const first = batcher.append(command('s', 'u1'));
+    // Counts on the first (its expected version follows it): not in a parallel transaction.
+    const next = batcher.append(command('s', 'u2'));
+    const behindNext = batcher.append(command('u2', 'v'));
+    const other = batcher.append(command('w'));
+    await flush();
+    expect(store.calls.map((c) => c.streams)).toEqual([['s', 'u1'], ['w']]);
+    store.calls[1]!.release();
+    await other;
+    await flush();
+    expect(store.calls).toHaveLength(2); // `next` still waits for `s`, `behindNext` for `next`
+    store.calls[0]!.release();
+    await first;
+    await flush();
+    expect(store.calls[2]!.streams).toEqual(['s', 'u2']);
+    store.calls[2]!.release();
+    await next;
+    await flush();
+    expect(store.calls[3]!.streams).toEqual(['u2', 'v']);
+    store.calls[3]!.release();
+    expect(versions(await behindNext)).toEqual([2, 1]);
+  });
+
   it('shares one transaction between the commands that waited, in stream order, none sharing a stream', async () => {
     const store = fakeStore();
     const batcher = new AppendBatcher({ ...store, maxInFlight: 1 });

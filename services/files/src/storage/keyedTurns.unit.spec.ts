@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KeyedTurns, type Outcome } from './keyedTurns.js';
 
-/** A turn runner whose turns end when the test says so. */
+/** A turn runner whose turns end, with their outcomes, when the test says so. */
 function heldTurns() {
   const turns: Array<{
     key: string;
@@ -11,7 +11,11 @@ function heldTurns() {
   const keyed = new KeyedTurns<string, number, string>(
     (key, items) =>
       new Promise((resolve, reject) => {
-        turns.push({ key, items, finish: (o) => (o instanceof Error ? reject(o) : resolve(o)) });
+        turns.push({
+          key,
+          items,
+          finish: (o) => (o instanceof Error ? reject(o) : resolve({ outcomes: Promise.resolve(o) })),
+        });
       }),
     3,
   );
@@ -60,5 +64,37 @@ describe('KeyedTurns', () => {
     expect(turns[1]).toMatchObject({ key: 'a', items: [2] });
     turns[1]!.finish([{ value: 'two' }]);
     await expect(next).resolves.toBe('two');
+  });
+
+  it('starts the next turn when a turn is over, before its outcomes settle; each item gets its own', async () => {
+    const turns: Array<{
+      items: number[];
+      end(): void;
+      settle(outcomes: Array<Outcome<string>> | Error): void;
+    }> = [];
+    const keyed = new KeyedTurns<string, number, string>(
+      (_, items) =>
+        new Promise((endTurn) => {
+          let settle!: (outcomes: Array<Outcome<string>> | Error) => void;
+          const outcomes = new Promise<Array<Outcome<string>>>((resolve, reject) => {
+            settle = (o) => (o instanceof Error ? reject(o) : resolve(o));
+          });
+          turns.push({ items, end: () => endTurn({ outcomes }), settle });
+        }),
+    );
+    const first = keyed.submit('a', 1);
+    const second = keyed.submit('a', 2);
+    const third = keyed.submit('a', 3);
+    await settle();
+    expect(turns.map((t) => t.items)).toEqual([[1]]);
+    turns[0]!.end(); // over, its outcomes not in yet: the two that waited have their turn
+    await settle();
+    expect(turns.map((t) => t.items)).toEqual([[1], [2, 3]]);
+    turns[1]!.end();
+    turns[1]!.settle([{ value: 'two' }, { error: new Error('refused') }]);
+    await expect(second).resolves.toBe('two');
+    await expect(third).rejects.toThrow('refused');
+    turns[0]!.settle(new Error('conflict'));
+    await expect(first).rejects.toThrow('conflict');
   });
 });

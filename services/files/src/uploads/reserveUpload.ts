@@ -7,7 +7,7 @@ import {
   stampTrace,
 } from '@ledgerline/eventsourcing';
 import type { FilesDeps } from '../filesDeps.js';
-import { KeyedTurns, type Outcome } from '../storage/keyedTurns.js';
+import { KeyedTurns, type Outcome, type TurnResult } from '../storage/keyedTurns.js';
 import { decideStorage, evolveStorage, type Storage, storageStreamId } from '../storage/storage.js';
 import type { StorageSnapshot } from '../storage/storageAccounts.js';
 import { loadStorage } from '../storage/storageUsage.js';
@@ -21,6 +21,8 @@ export interface Reservation {
   data: UploadRequestedData;
   quotaBytes: number;
   meta: Partial<MessageMeta>;
+  /** 1, and one more each time a conflict sends it back for another turn (at most ATTEMPTS). */
+  attempt: number;
 }
 
 /**
@@ -40,7 +42,12 @@ export function reserveUpload(
   meta?: MessageMeta,
 ): Promise<void> {
   // The request's trace, taken now: the turn that appends runs for several requests at once.
-  return deps.reservations.submit(data.ownerId, { data, quotaBytes, meta: stampTrace({ ...meta }) });
+  return deps.reservations.submit(data.ownerId, {
+    data,
+    quotaBytes,
+    meta: stampTrace({ ...meta }),
+    attempt: 1,
+  });
 }
 
 /** The turns of `reserveUpload`, one per user at a time (FilesDeps.reservations). */
@@ -51,16 +58,20 @@ export const reservationTurns = (deps: () => FilesDeps) =>
   );
 
 /**
- * One turn for `userId`: decide every reservation on the remembered snapshot (the one this process
- * last wrote, so the usual turn reads nothing), append the accepted ones. A refusal made on a
- * remembered snapshot, or a conflict, is decided again on a fresh read.
+ * One turn for `userId`: decide every reservation on the remembered snapshot (the state this
+ * process last wrote, or is writing, so the usual turn reads nothing), submit the accepted ones'
+ * append, and end the turn: the next turn decides on the state this one leaves while the append is
+ * in flight (its own append queued behind, at the following version), so a user's requests do not
+ * wait for each other's commits. A refusal made on a remembered snapshot is decided again on a
+ * fresh read; an append that conflicts (another replica wrote, or the append the snapshot counted
+ * on failed) sends its reservations back for another turn.
  */
 export async function reserveTogether(
   deps: FilesDeps,
   userId: string,
   reservations: Reservation[],
-): Promise<Array<Outcome<void>>> {
-  for (let attempt = 1; ; attempt++) {
+): Promise<TurnResult<void>> {
+  for (;;) {
     const remembered = deps.storage.get(userId);
     const snapshot = remembered ?? (await loadStorage(deps.pool, deps.readModel, userId));
     const { outcomes, accepted, state } = decideAll(deps, snapshot.state, reservations);
@@ -68,20 +79,50 @@ export async function reserveTogether(
       deps.storage.forget(userId); // it may be stale either way: refuse only on what is stored
       continue;
     }
-    if (accepted.length === 0) return outcomes;
-    try {
-      const version = await appendAccepted(deps, snapshot, userId, accepted);
-      deps.storage.remember(userId, { state, version });
-      return outcomes;
-    } catch (error) {
-      deps.storage.forget(userId);
-      if (!isConcurrencyError(error) || attempt >= ATTEMPTS) throw error;
-    }
+    if (accepted.length === 0) return { outcomes: Promise.resolve(outcomes) };
+    const { appended, version } = appendAccepted(deps, snapshot, userId, accepted);
+    deps.storage.remember(userId, { state, version });
+    return {
+      outcomes: appended.then(
+        () => outcomes,
+        (error: unknown) => decidedAgain(deps, userId, accepted, outcomes, error),
+      ),
+    };
   }
+}
+
+/** After a failed append: nothing was written; on a conflict each accepted reservation takes another turn. */
+async function decidedAgain(
+  deps: FilesDeps,
+  userId: string,
+  accepted: Accepted[],
+  outcomes: Array<Outcome<void>>,
+  error: unknown,
+): Promise<Array<Outcome<void>>> {
+  deps.storage.forget(userId); // the snapshot counted on this append (and so may the next turn's)
+  if (!isConcurrencyError(error)) throw error;
+  const again = [...outcomes];
+  await Promise.all(
+    accepted.map(async ({ reservation, index }) => {
+      if (reservation.attempt >= ATTEMPTS) {
+        again[index] = { error };
+        return;
+      }
+      try {
+        await deps.reservations.submit(userId, { ...reservation, attempt: reservation.attempt + 1 });
+        again[index] = { value: undefined };
+      } catch (failure) {
+        again[index] = { error: failure };
+      }
+    }),
+  );
+  return again;
 }
 
 interface Accepted {
   reservation: Reservation;
+  /** Its place among the turn's reservations (and outcomes). */
+  index: number;
   requested: NewEvent[];
   reserved: NewEvent[];
 }
@@ -104,7 +145,12 @@ function decideAll(deps: FilesDeps, start: Storage, reservations: Reservation[])
       const requested = decide({ type: 'RequestUpload', data }, initialState(), { now: deps.clock() });
       state = reserved.reduce(evolveStorage, state);
       // The storage stream's events carry the meta of the request each belongs to.
-      accepted.push({ reservation, requested, reserved: reserved.map((e) => ({ ...e, meta })) });
+      accepted.push({
+        reservation,
+        index: outcomes.length,
+        requested,
+        reserved: reserved.map((e) => ({ ...e, meta })),
+      });
       outcomes.push({ value: undefined });
     } catch (error) {
       outcomes.push({ error });
@@ -113,13 +159,16 @@ function decideAll(deps: FilesDeps, start: Storage, reservations: Reservation[])
   return { outcomes, accepted, state };
 }
 
-/** The accepted uploads' streams and the storage stream, one append; the storage stream's new version. */
-async function appendAccepted(
+/**
+ * The accepted uploads' streams and the storage stream, one append, submitted now; with the storage
+ * stream's version once it commits.
+ */
+function appendAccepted(
   deps: FilesDeps,
   snapshot: StorageSnapshot,
   userId: string,
   accepted: Accepted[],
-): Promise<number> {
+): { appended: Promise<void>; version: number } {
   const uploads: StreamAppend[] = accepted.map(({ reservation, requested }) => ({
     streamId: uploadStreamId(reservation.data.fileId),
     events: requested,
@@ -131,8 +180,8 @@ async function appendAccepted(
     events: accepted.flatMap((a) => a.reserved),
     expectedVersion: snapshot.version === 0 ? 'no_stream' : snapshot.version,
   };
-  const result = await deps.store.appendMany([...uploads, storage]);
-  return result.streams.at(-1)!.nextExpectedVersion;
+  const appended = deps.store.appendMany([...uploads, storage]).then(() => undefined);
+  return { appended, version: snapshot.version + storage.events.length };
 }
 
 const isQuotaRefusal = (outcome: Outcome<void>): boolean =>
