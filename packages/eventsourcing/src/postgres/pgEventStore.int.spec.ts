@@ -181,7 +181,12 @@ describe('readAll and subscribe', () => {
       ],
       { expectedVersion: 'no_stream', meta: { requestId: 'r-typed' } },
     );
-    const full = (await readEverything()).filter((e) => e.streamId === streamId);
+    // Readable once every older transaction of the machine has ended (another test file's may be open).
+    let full: RecordedEvent[] = [];
+    await waitUntil(async () => {
+      full = (await readEverything()).filter((e) => e.streamId === streamId);
+      return full.length === 3;
+    });
     const after = { transactionId: full[0]!.transactionId, globalPosition: full[0]!.globalPosition - 1 };
     const typed = (await store.readAll({ after, maxCount: 1000, dataOf: ['Kept'] })).filter(
       (e) => e.streamId === streamId,
@@ -226,9 +231,9 @@ async function readEverything(): Promise<RecordedEvent[]> {
   return store.readAll({ maxCount: 100_000 });
 }
 
-async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 20));
   }

@@ -41,6 +41,7 @@ import {
   streamTypeOf,
   toRecordedEvent,
 } from './rows.js';
+import { insertTimeouts } from './scheduledTimeouts.js';
 import { isPgError, PG_UNIQUE_VIOLATION, quoteIdent, schemasOf } from './sql.js';
 import { pollingSubscription } from './subscription.js';
 
@@ -214,8 +215,8 @@ export class PostgresEventStore implements MultiStreamEventStore {
     return this.runHooks(client, await this.appendStreams(client, appends, options));
   }
 
-  // Reservations and appends of every stream; the last append statement also loads the rows the
-  // inline projections need for every stream (one round trip for both).
+  // The appends' saga timeouts, sent ahead of the append statements (the same socket write on a
+  // pipelined client): they commit with the events or not at all.
   private async appendStreams(
     client: PoolClient,
     appends: StreamAppend[],
@@ -225,6 +226,24 @@ export class PostgresEventStore implements MultiStreamEventStore {
     for (const { streamId, events } of appends) {
       if (events.length === 0) throw new ConflictError('an append needs at least one event', { streamId });
     }
+    const timeouts = appends.flatMap((a) => a.schedule ?? []);
+    if (timeouts.length === 0) return this.appendStreamsOnly(client, appends, options, concurrently);
+    const scheduled = insertTimeouts(client, this.schema, timeouts);
+    const [appended] = await allSettledOrCause<unknown>([
+      this.appendStreamsOnly(client, appends, options, concurrently),
+      scheduled,
+    ]);
+    return appended as Awaited<ReturnType<typeof this.appendStreamsOnly>>;
+  }
+
+  // Reservations and appends of every stream; the last append statement also loads the rows the
+  // inline projections need for every stream (one round trip for both).
+  private async appendStreamsOnly(
+    client: PoolClient,
+    appends: StreamAppend[],
+    options: Pick<AppendOptions, 'meta'>,
+    concurrently: boolean,
+  ) {
     // One statement for all streams where it can (not for 'any', reservations, or a stream twice).
     if (appends.length > 1 && appends.every(appendsTogether) && distinctStreams(appends)) {
       return this.appendTogether(client, appends, options);

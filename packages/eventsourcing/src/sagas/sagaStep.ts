@@ -1,10 +1,10 @@
 import type { MessageMeta } from '@ledgerline/contracts';
-import { uuidv7 } from '@ledgerline/contracts';
 import { trace } from '@opentelemetry/api';
 import type { PoolClient } from 'pg';
 import type { DomainEvent } from '../decider/decider.js';
 import type { PostgresEventStore } from '../postgres/pgEventStore.js';
 import { EVENT_COLUMNS, type EventRow, toRecordedEvent } from '../postgres/rows.js';
+import { insertTimeouts } from '../postgres/scheduledTimeouts.js';
 import { quoteIdent } from '../postgres/sql.js';
 import { HandlerError } from '../retry/backoff.js';
 import type { NewEvent, RecordedEvent } from '../store/types.js';
@@ -127,22 +127,9 @@ async function record(client: PoolClient, store: PostgresEventStore, decided: De
     );
   }
   const timeouts = decided.flatMap((d) =>
-    (d.decision.schedule ?? []).map((t) => [
-      uuidv7(),
-      d.step.saga.name,
-      d.step.sagaId,
-      t.type,
-      JSON.stringify(t.payload ?? null),
-      t.dueAt.toISOString(),
-    ]),
+    (d.decision.schedule ?? []).map((t) => ({ ...t, saga: d.step.saga.name, sagaId: d.step.sagaId })),
   );
-  if (timeouts.length > 0) {
-    await client.query(
-      `INSERT INTO ${table('scheduled_messages')} (id, saga, saga_id, message_type, payload, due_at)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[])`,
-      columns(timeouts, 6),
-    );
-  }
+  if (timeouts.length > 0) await insertTimeouts(client, store.schema, timeouts);
   const commands = decided.flatMap((d) =>
     (d.decision.commands ?? []).map((command, i) => [
       d.keys[i]!,
@@ -184,8 +171,11 @@ async function readSagaStreams(client: PoolClient, store: PostgresEventStore, st
   return byStream;
 }
 
+// An instance started on append has no stream until its first step: its timeout starts it.
 const startsSaga = (saga: SagaDefinition, input: SagaInput): boolean =>
-  input.kind === 'event' && saga.startedBy.includes(input.event.type);
+  input.kind === 'event'
+    ? saga.startedBy.includes(input.event.type)
+    : input.kind === 'timeout' && saga.startsOnAppend !== undefined;
 
 function decideSafely(step: SagaStepInput, stored: Array<{ type: string; data: unknown }>): SagaDecision {
   const { saga, input } = step;

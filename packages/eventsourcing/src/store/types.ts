@@ -73,6 +73,20 @@ export interface AppendResult {
 export interface StreamAppend extends AppendOptions {
   streamId: string;
   events: NewEvent[];
+  /**
+   * Saga timeouts written in the same transaction (Postgres store): a saga whose first step only
+   * starts a clock has it started by the append itself (see SagaDefinition.startsOnAppend).
+   */
+  schedule?: ScheduledTimeout[];
+}
+
+/** A timeout for a saga instance: delivered to it as a `timeout` input when due. */
+export interface ScheduledTimeout {
+  saga: string;
+  sagaId: string;
+  type: string;
+  dueAt: Date;
+  payload?: unknown;
 }
 
 /** The outcome of a multi-stream append: one result per stream, in the order given. */

@@ -35,7 +35,12 @@ describe('connectNats (coalescing writes)', () => {
 
   it('sends what the callbacks of one event-loop turn publish in one write, in order', async () => {
     const received: string[] = [];
-    const sub = subscriber.subscribe(subject, { max: 20, callback: (_, msg) => received.push(msg.string()) });
+    const sub = subscriber.subscribe(subject, {
+      max: 20,
+      callback: (_, msg) => {
+        received.push(msg.string());
+      },
+    });
     await subscriber.flush();
     const { transport, writes } = countWrites(publisher);
     expect(transport).toBeInstanceOf(CoalescingTransport);
@@ -56,7 +61,11 @@ describe('connectNats (coalescing writes)', () => {
   });
 
   it('still answers requests and flushes at once when idle', async () => {
-    const echo = subscriber.subscribe(`${subject}.echo`, { callback: (_, msg) => msg.respond(msg.data) });
+    const echo = subscriber.subscribe(`${subject}.echo`, {
+      callback: (_, msg) => {
+        msg.respond(msg.data);
+      },
+    });
     await subscriber.flush();
     const replies = await Promise.all(
       Array.from({ length: 5 }, (_, n) => publisher.request(`${subject}.echo`, `r${n}`, { timeout: 5_000 })),

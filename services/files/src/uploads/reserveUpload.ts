@@ -5,12 +5,14 @@ import {
   type NewEvent,
   type StreamAppend,
   stampTrace,
+  timeoutsOnAppend,
 } from '@ledgerline/eventsourcing';
 import type { FilesDeps } from '../filesDeps.js';
 import { KeyedTurns, type Outcome, type TurnResult } from '../storage/keyedTurns.js';
 import { decideStorage, evolveStorage, type Storage, storageStreamId } from '../storage/storage.js';
 import type { StorageSnapshot } from '../storage/storageAccounts.js';
 import { loadStorage } from '../storage/storageUsage.js';
+import { verificationSaga } from '../verification/verificationSaga.js';
 import { decide } from './decide.js';
 import { initialState, type UploadRequestedData, uploadStreamId } from './upload.js';
 
@@ -174,6 +176,8 @@ function appendAccepted(
     events: requested,
     expectedVersion: 'no_stream',
     meta: reservation.meta,
+    // The verification saga starts here: its expiry commits with the request or not at all.
+    schedule: timeoutsOnAppend(verificationSaga, requested),
   }));
   const storage: StreamAppend = {
     streamId: storageStreamId(userId),

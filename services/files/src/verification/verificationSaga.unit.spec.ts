@@ -5,7 +5,12 @@ import {
   removeFileObjectCommand,
   verifyUploadCommand,
 } from '@ledgerline/contracts';
-import type { CommandFailedEvent, SagaInput } from '@ledgerline/eventsourcing';
+import {
+  type CommandFailedEvent,
+  type SagaInput,
+  sagaEventTypes,
+  timeoutsOnAppend,
+} from '@ledgerline/eventsourcing';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_TIMINGS, type VerificationSagaEvent, verificationSaga } from './verificationSaga.js';
 
@@ -46,20 +51,26 @@ const commandFailed = (subject: string, reason = 'missing'): SagaInput => ({
 });
 
 describe('verification saga', () => {
-  it('tracks a requested upload and schedules its expiry', () => {
-    expect(verificationSaga.decide(event('UploadRequested', { expiresAt }), stateOf([]), ctx())).toEqual({
-      events: [tracked],
-      schedule: [{ type: 'ExpireUpload', dueAt: new Date(expiresAt) }],
-    });
+  it("starts with the request's append: its expiry is scheduled there, and the reactor never sees the request", () => {
+    const requested = { type: 'UploadRequested', data: { fileId, expiresAt } };
+    expect(timeoutsOnAppend(verificationSaga, [requested, { type: 'Other', data: { fileId } }])).toEqual([
+      { saga: 'upload-verification', sagaId: fileId, type: 'ExpireUpload', dueAt: new Date(expiresAt) },
+    ]);
+    expect(sagaEventTypes(verificationSaga).has('UploadRequested')).toBe(false);
   });
 
   it('on completion stops the expiry clock and sends VerifyUpload; a duplicate does nothing', () => {
-    expect(verificationSaga.decide(event('UploadCompleted'), stateOf([tracked]), ctx())).toEqual({
-      events: [started],
-      commands: [{ subject: verifyUploadCommand.subject, payload: { fileId } }],
-      cancelSchedules: ['ExpireUpload'],
-    });
-    expect(verificationSaga.decide(event('UploadCompleted'), stateOf([tracked, started]), ctx())).toEqual({});
+    // A fresh instance (started on append: no stream yet) and one stored before (UploadTracked) alike.
+    for (const before of [[], [tracked]]) {
+      expect(verificationSaga.decide(event('UploadCompleted'), stateOf(before), ctx())).toEqual({
+        events: [started],
+        commands: [{ subject: verifyUploadCommand.subject, payload: { fileId } }],
+        cancelSchedules: ['ExpireUpload'],
+      });
+      expect(verificationSaga.decide(event('UploadCompleted'), stateOf([...before, started]), ctx())).toEqual(
+        {},
+      );
+    }
   });
 
   it('expires an upload still awaiting its bytes, and not one being verified', () => {
@@ -70,9 +81,14 @@ describe('verification saga', () => {
       payload: { fileId },
       dueAt: expiresAt,
     };
-    expect(verificationSaga.decide(timeout, stateOf([tracked]), ctx())).toEqual({
-      commands: [{ subject: expireUploadCommand.subject, payload: { fileId } }],
-    });
+    const expiring: VerificationSagaEvent = { type: 'UploadExpiring', data: { fileId } };
+    for (const before of [[], [tracked]]) {
+      expect(verificationSaga.decide(timeout, stateOf(before), ctx())).toEqual({
+        events: [expiring],
+        commands: [{ subject: expireUploadCommand.subject, payload: { fileId } }],
+      });
+    }
+    expect(verificationSaga.decide(timeout, stateOf([expiring]), ctx())).toEqual({});
     expect(verificationSaga.decide(timeout, stateOf([tracked, started]), ctx())).toEqual({});
   });
 
