@@ -42,7 +42,7 @@ export async function identityTestContext(prefix: string): Promise<IdentityTestC
   });
   const readModels = prismaReadModels(PrismaClient)(pool, schemasOf(schema).readModel);
   const logger = createLogger({ service: 'identity', level: 'silent' });
-  const resourceCtx = { service: 'identity', schema, config, logger };
+  const resourceCtx = { service: 'identity', schema, config, logger, pool };
   const definitions = identity.resources!;
   const resources = {
     redis: await definitions.redis.create(resourceCtx),
