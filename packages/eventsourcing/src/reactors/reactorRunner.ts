@@ -12,6 +12,14 @@ import { inSpan, linksTo, untraced } from '../tracing/tracing.js';
 import { LeaderWorker, type WorkerState } from '../workers/leaderWorker.js';
 import { type AnyReactor, reactorContext, reactorWorkerName } from './reactor.js';
 
+/**
+ * Batches of events the reactor does not handle are read outside a transaction and move only this
+ * instance's position; the checkpoint follows at most this late (a restart re-reads them: nothing
+ * to do). A service whose log is mostly other events (the files service's uploads) paid a
+ * transaction of five statements per poll for nothing.
+ */
+const CHECKPOINT_LAG_MS = 1_000;
+
 export interface ReactorRunnerOptions {
   pool: Pool;
   service: string;
@@ -84,12 +92,43 @@ export class ReactorRunner {
 
   private async run(client: PoolClient, stopping: () => boolean): Promise<void> {
     const batchSize = this.options.batchSize ?? 100;
-    while (!stopping()) {
-      const size = this.retries.sizeOf(batchSize);
-      // Idle polls are not traced; a batch that finds events gets its own span (processBatch).
-      const read = await untraced(() => this.processWithRetries(client, size));
-      if (read < size && !stopping())
-        await this.options.store.waitForAppend(this.options.pollIntervalMs ?? 500);
+    // While this instance leads, it knows its position; the checkpoint may lag behind it by events
+    // the reactor does not handle (CHECKPOINT_LAG_MS).
+    let position = await readPosition(client, this.schema, this.position);
+    let checkpointed = position;
+    let checkpointedAt = Date.now();
+    try {
+      while (!stopping()) {
+        const size = this.retries.sizeOf(batchSize);
+        // Idle polls and skipped events are not traced; a batch it handles gets its own span (processBatch).
+        const peek = await untraced(() =>
+          readAllWith(client, this.eventsTable, this.schema, {
+            after: position,
+            maxCount: size,
+            dataOf: this.options.reactor.canHandle,
+          }),
+        );
+        let read = peek.length;
+        if (peek.length > 0 && !peek.some((event) => handles(this.options.reactor, event))) {
+          position = positionOf(peek.at(-1)!);
+        } else if (peek.length > 0) {
+          if (checkpointed !== position) await this.checkpoint(client, position); // the batch reads after it
+          read = await untraced(() => this.processWithRetries(client, size));
+          position = checkpointed = await readPosition(client, this.schema, this.position);
+          checkpointedAt = Date.now();
+        }
+        if (checkpointed !== position && Date.now() - checkpointedAt >= CHECKPOINT_LAG_MS) {
+          await this.checkpoint(client, position);
+          [checkpointed, checkpointedAt] = [position, Date.now()];
+        }
+        if (read < size && !stopping()) {
+          // Wakes early on an append; otherwise in time to write a lagging checkpoint.
+          const lagging = checkpointed !== position ? CHECKPOINT_LAG_MS : Number.POSITIVE_INFINITY;
+          await this.options.store.waitForAppend(Math.min(this.options.pollIntervalMs ?? 500, lagging));
+        }
+      }
+    } finally {
+      if (checkpointed !== position) await this.checkpoint(client, position).catch(() => undefined);
     }
   }
 
