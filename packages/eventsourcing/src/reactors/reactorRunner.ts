@@ -45,7 +45,8 @@ export interface ReactorRunnerOptions {
  * Runs one reactor as a catch-up subscription over the service's own log: one active instance per
  * reactor (LeaderWorker's advisory lock; the others on standby). Each batch reads after the
  * checkpoint, runs the effect of every handled event, and moves the checkpoint, in ONE
- * transaction: a crash anywhere replays the batch, and the effect happens once. A batch that keeps
+ * transaction: a crash anywhere replays the batch, and the effect happens once. Batches with no
+ * handled event are skipped outside a transaction (see CHECKPOINT_LAG_MS). A batch that keeps
  * failing is retried event by event; an event that still fails is parked as a `reactor` dead
  * letter (retryReactorDeadLetter applies it after a fix) and the reactor moves on. A lost
  * connection is not the event's fault: it is retried without end, reconnecting.
@@ -92,43 +93,36 @@ export class ReactorRunner {
 
   private async run(client: PoolClient, stopping: () => boolean): Promise<void> {
     const batchSize = this.options.batchSize ?? 100;
-    // While this instance leads, it knows its position; the checkpoint may lag behind it by events
-    // the reactor does not handle (CHECKPOINT_LAG_MS).
-    let position = await readPosition(client, this.schema, this.position);
-    let checkpointed = position;
-    let checkpointedAt = Date.now();
+    const start = await untraced(() => readPosition(client, this.schema, this.position));
+    const position = new LeaderPosition(start, (at) => this.checkpoint(client, at));
     try {
       while (!stopping()) {
         const size = this.retries.sizeOf(batchSize);
         // Idle polls and skipped events are not traced; a batch it handles gets its own span (processBatch).
         const peek = await untraced(() =>
           readAllWith(client, this.eventsTable, this.schema, {
-            after: position,
+            after: position.at,
             maxCount: size,
             dataOf: this.options.reactor.canHandle,
           }),
         );
         let read = peek.length;
         if (peek.length > 0 && !peek.some((event) => handles(this.options.reactor, event))) {
-          position = positionOf(peek.at(-1)!);
+          position.skipTo(positionOf(peek.at(-1)!));
         } else if (peek.length > 0) {
-          if (checkpointed !== position) await this.checkpoint(client, position); // the batch reads after it
+          await untraced(() => position.save()); // the batch reads after the checkpoint
           read = await untraced(() => this.processWithRetries(client, size));
-          position = checkpointed = await readPosition(client, this.schema, this.position);
-          checkpointedAt = Date.now();
+          position.saved(await untraced(() => readPosition(client, this.schema, this.position)));
         }
-        if (checkpointed !== position && Date.now() - checkpointedAt >= CHECKPOINT_LAG_MS) {
-          await this.checkpoint(client, position);
-          [checkpointed, checkpointedAt] = [position, Date.now()];
-        }
+        await untraced(() => position.saveIfLate());
         if (read < size && !stopping()) {
-          // Wakes early on an append; otherwise in time to write a lagging checkpoint.
-          const lagging = checkpointed !== position ? CHECKPOINT_LAG_MS : Number.POSITIVE_INFINITY;
-          await this.options.store.waitForAppend(Math.min(this.options.pollIntervalMs ?? 500, lagging));
+          await this.options.store.waitForAppend(
+            Math.min(this.options.pollIntervalMs ?? 500, position.dueInMs()),
+          );
         }
       }
     } finally {
-      if (checkpointed !== position) await this.checkpoint(client, position).catch(() => undefined);
+      await untraced(() => position.save()).catch(() => undefined);
     }
   }
 
@@ -218,5 +212,46 @@ async function failsAs(event: RecordedEvent, effect: () => Promise<void>): Promi
   } catch (error) {
     if (isConnectionError(error)) throw error;
     throw new HandlerError(event.id, error);
+  }
+}
+
+/**
+ * A leading instance's position in the log and its checkpoint: batches it skipped move the position
+ * only; the checkpoint is written before a batch it handles, and at most CHECKPOINT_LAG_MS late.
+ */
+class LeaderPosition {
+  private checkpointed: LogPosition;
+  private checkpointedAt = Date.now();
+
+  constructor(
+    public at: LogPosition,
+    private readonly write: (position: LogPosition) => Promise<void>,
+  ) {
+    this.checkpointed = at;
+  }
+
+  skipTo(position: LogPosition): void {
+    this.at = position;
+  }
+
+  /** The checkpoint a handled batch wrote in its transaction. */
+  saved(position: LogPosition): void {
+    this.at = this.checkpointed = position;
+    this.checkpointedAt = Date.now();
+  }
+
+  async save(): Promise<void> {
+    if (this.checkpointed === this.at) return;
+    await this.write(this.at);
+    this.saved(this.at);
+  }
+
+  async saveIfLate(): Promise<void> {
+    if (Date.now() - this.checkpointedAt >= CHECKPOINT_LAG_MS) await this.save();
+  }
+
+  /** How long an idle wait may be before the checkpoint is due (no limit when it is written). */
+  dueInMs(): number {
+    return this.checkpointed === this.at ? Number.POSITIVE_INFINITY : CHECKPOINT_LAG_MS;
   }
 }
