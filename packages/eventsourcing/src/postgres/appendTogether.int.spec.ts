@@ -80,6 +80,27 @@ describe('a multi-stream append in one statement', () => {
     });
   });
 
+  it('returns no projected rows when no command asks for them, and still writes them', async () => {
+    const result = await store.appendMany([
+      { streamId: 'counter-t4-a', events: counted(4), expectedVersion: 'no_stream', returnProjected: false },
+      { streamId: 'counter-t4-b', events: counted(5), expectedVersion: 'no_stream', returnProjected: false },
+    ]);
+    expect(projectedRow(result, counterProjection(), 'counter-t4-a')).toBeUndefined();
+    const { rows } = await pool.query<{ id: string; count: number }>(
+      `SELECT id, count FROM ${quoteIdent(schemasOf(service).readModel)}."Counter" WHERE id LIKE 'counter-t4-%' ORDER BY id`,
+    );
+    expect(rows).toEqual([
+      { id: 'counter-t4-a', count: 1 },
+      { id: 'counter-t4-b', count: 1 },
+    ]);
+    // One command that asks is enough for the rows to come back.
+    const asked = await store.appendMany([
+      { streamId: 'counter-t4-a', events: counted(6), expectedVersion: 1, returnProjected: false },
+      { streamId: 'counter-t4-c', events: counted(7), expectedVersion: 'no_stream' },
+    ]);
+    expect(projectedRow(asked, counterProjection(), 'counter-t4-a')).toMatchObject({ count: 2 });
+  });
+
   it.each([
     ['a stale version', 1],
     ['a future version', 3],

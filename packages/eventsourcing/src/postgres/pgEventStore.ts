@@ -59,7 +59,12 @@ export interface AppendHook {
    * The hook's work up to its one write statement, which it returns instead of running: the store
    * sends it with COMMIT right behind when the append owns its transaction.
    */
-  plan?(client: PoolClient, events: RecordedEvent[], preloaded?: unknown): Promise<WritePlan>;
+  plan?(
+    client: PoolClient,
+    events: RecordedEvent[],
+    preloaded?: unknown,
+    options?: { returning?: boolean },
+  ): Promise<WritePlan>;
   /** A `SELECT i, id, doc` for the events about to be appended (not numbered yet), parameters from `firstParam`. */
   preload?(db: PoolClient, events: RecordedEvent[], firstParam: number): Promise<AppendPreload | undefined>;
 }
@@ -168,9 +173,11 @@ export class PostgresEventStore implements MultiStreamEventStore {
           await begin;
           const hook = this.hooks.length === 1 ? this.hooks[0] : undefined;
           if (hook?.plan) {
+            // The written rows come back only if a command reads them (StreamAppend.returnProjected).
+            const returning = appends.some((a) => a.returnProjected !== false);
             const projected = await commitBehind(
               client,
-              await hook.plan(client, appended.events, appended.preloaded),
+              await hook.plan(client, appended.events, appended.preloaded, { returning }),
             );
             return withProjected(appended, projected);
           }

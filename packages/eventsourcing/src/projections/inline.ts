@@ -15,8 +15,8 @@ export function inlineProjections(service: string, projections: readonly AnyProj
   const { readModel } = schemasOf(service);
   const hook: AppendHook = (client, events, preloaded) =>
     projectBatches(client, readModel, projections, events, preloaded as PreloadedRows | undefined);
-  hook.plan = (client, events, preloaded) =>
-    planBatches(client, readModel, projections, events, preloaded as PreloadedRows | undefined);
+  hook.plan = (client, events, preloaded, options) =>
+    planBatches(client, readModel, projections, events, preloaded as PreloadedRows | undefined, options);
   hook.preload = async (client, events, firstParam) => {
     const loads = inlineLoads(projections, events);
     const statement = await loadStatement(client, readModel, loads, firstParam);

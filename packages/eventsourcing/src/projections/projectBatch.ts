@@ -106,6 +106,7 @@ export async function planBatches(
   projections: readonly AnyProjection[],
   events: readonly RecordedEvent[],
   preloaded?: PreloadedRows,
+  options: { returning?: boolean } = {},
 ): Promise<WritePlan> {
   const nothing: WritePlan = { read: () => new Map(), failed: () => undefined };
   const work = planWork(projections, events);
@@ -123,7 +124,7 @@ export async function planBatches(
       ...evolveDocuments(w.projection, w.byDocument, loaded[i]!),
     }),
   );
-  return writeStatement(client, schema, writes, { returning: true });
+  return writeStatement(client, schema, writes, { returning: options.returning ?? true });
 }
 
 // The preloaded rows, when the preload asked for every row this batch needs (else: load them).

@@ -78,6 +78,12 @@ export interface StreamAppend extends AppendOptions {
    * starts a clock has it started by the append itself (see SagaDefinition.startsOnAppend).
    */
   schedule?: ScheduledTimeout[];
+  /**
+   * false: the caller does not read the rows the inline projections write (`projectedRow`), so the
+   * write returns none (Postgres store, a transaction of its own or a shared one where no command
+   * asks for them): no `to_jsonb` of every row, no rows sent back and parsed. Default true.
+   */
+  returnProjected?: boolean;
 }
 
 /** A timeout for a saga instance: delivered to it as a `timeout` input when due. */

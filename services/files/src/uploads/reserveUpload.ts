@@ -178,11 +178,13 @@ function appendAccepted(
     meta: reservation.meta,
     // The verification saga starts here: its expiry commits with the request or not at all.
     schedule: timeoutsOnAppend(verificationSaga, requested),
+    returnProjected: false, // the reply is built from the decision, not from the read model
   }));
   const storage: StreamAppend = {
     streamId: storageStreamId(userId),
     events: accepted.flatMap((a) => a.reserved),
     expectedVersion: snapshot.version === 0 ? 'no_stream' : snapshot.version,
+    returnProjected: false,
   };
   const appended = deps.store.appendMany([...uploads, storage]).then(() => undefined);
   return { appended, version: snapshot.version + storage.events.length };
