@@ -137,7 +137,9 @@ function onEvent(event: EventEnvelope, state: VerificationSagaState): SagaDecisi
   const fileId = fileIdOf(event)!;
   switch (event.type) {
     case 'UploadCompleted':
-      if (!awaitingBytes(state)) return {};
+      // Also when expiring: an expiry due as the upload completed is a no-op on the upload, and the
+      // completion still needs its verification.
+      if (!awaitingBytes(state) && state.status !== 'expiring') return {};
       return {
         events: [{ type: 'VerificationStarted', data: { fileId } }],
         commands: [command(verifyUploadCommand.subject, fileId)],

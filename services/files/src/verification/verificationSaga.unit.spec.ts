@@ -89,6 +89,10 @@ describe('verification saga', () => {
       });
     }
     expect(verificationSaga.decide(timeout, stateOf([expiring]), ctx())).toEqual({});
+    // Completed as the expiry fell due (the upload ignored ExpireUpload): it is still verified.
+    expect(verificationSaga.decide(event('UploadCompleted'), stateOf([expiring]), ctx())).toMatchObject({
+      commands: [{ subject: verifyUploadCommand.subject, payload: { fileId } }],
+    });
     expect(verificationSaga.decide(timeout, stateOf([tracked, started]), ctx())).toEqual({});
   });
 
