@@ -236,11 +236,9 @@ export class PostgresEventStore implements MultiStreamEventStore {
     const timeouts = appends.flatMap((a) => a.schedule ?? []);
     if (timeouts.length === 0) return this.appendStreamsOnly(client, appends, options, concurrently);
     const scheduled = insertTimeouts(client, this.schema, timeouts);
-    const [appended] = await allSettledOrCause<unknown>([
-      this.appendStreamsOnly(client, appends, options, concurrently),
-      scheduled,
-    ]);
-    return appended as Awaited<ReturnType<typeof this.appendStreamsOnly>>;
+    const appending = this.appendStreamsOnly(client, appends, options, concurrently);
+    await allSettledOrCause<unknown>([appending, scheduled]);
+    return appending;
   }
 
   // Reservations and appends of every stream; the last append statement also loads the rows the

@@ -59,7 +59,7 @@ describe('EventRelay', () => {
     await appendStreams('counter', 3, 6);
     // Listing the public types, the relay reads no private event's data; the public ones keep theirs.
     const publicTypes = ['ItemCounted'];
-    const relay = new EventRelay({ pool, service, js, isPublic, publicTypes, batchSize: 5, maxInFlight: 3 });
+    const relay = new EventRelay({ pool, service, js, publicTypes, batchSize: 5, maxInFlight: 3 });
     expect(await relay.relayOnce()).toBe(12);
     const messages = await readSubject(js, jsm, `evt.${service}.>`);
     const stored = (await store.readAll({ maxCount: 100 })).filter((e) => isPublic(e.type));

@@ -17,7 +17,17 @@ import { readPosition, writePosition } from './positions.js';
 
 export type RelayState = WorkerState;
 
-export interface EventRelayOptions {
+/**
+ * Which events leave the service: a predicate, or the public types as a list (the relay then reads
+ * no data of the other events: in the files service ~all of its log, each page carried every body).
+ */
+export type PublicEvents =
+  | { isPublic: (eventType: string) => boolean; publicTypes?: undefined }
+  | { publicTypes: readonly string[]; isPublic?: undefined };
+
+export type EventRelayOptions = EventRelaySettings & PublicEvents;
+
+interface EventRelaySettings {
   pool: Pool;
   /** The service whose log is relayed (its `<service>_es` schema). */
   service: string;
@@ -27,13 +37,6 @@ export interface EventRelayOptions {
    */
   subjectService?: string;
   js: JetStreamClient;
-  /** Only public events leave the service; the others still advance the checkpoint. */
-  isPublic: (eventType: string) => boolean;
-  /**
-   * The public types as a list, where the caller has one: the relay then reads no data of the
-   * other events (in the files service, ~all of its log; each page carried every body).
-   */
-  publicTypes?: readonly string[];
   /** Wakes the relay on commit (LISTEN/NOTIFY); without it the relay polls. */
   store?: PostgresEventStore;
   /** Events read per batch (default 1000). */
@@ -64,12 +67,15 @@ export class EventRelay {
   private readonly worker: LeaderWorker;
   private readonly schema: string;
   private readonly eventsTable: string;
+  private readonly isPublic: (eventType: string) => boolean;
   // Subject (or why there is none) per event type: bounded, types are few but come from the log.
   private readonly subjects = new LRUCache<string, string | Error>({ max: 1000 });
   private position: LogPosition | undefined;
   private prefetched: Promise<RecordedEvent[]> | undefined;
 
   constructor(private readonly options: EventRelayOptions) {
+    const listed = new Set(options.publicTypes);
+    this.isPublic = options.isPublic ?? ((type) => listed.has(type));
     this.schema = schemasOf(options.service).eventStore;
     this.eventsTable = `${quoteIdent(this.schema)}."events"`;
     this.worker = new LeaderWorker({
@@ -196,7 +202,8 @@ export class EventRelay {
     let published = 0;
     try {
       for (const event of events) {
-        if (!this.options.isPublic(event.type)) continue;
+        // Only public events leave the service; the others still advance the checkpoint.
+        if (!this.isPublic(event.type)) continue;
         const subject = this.subjectOf(event.type);
         if (subject instanceof Error) {
           await this.park(event, subject);

@@ -53,7 +53,6 @@ export function buildWorkers(
       service: schema,
       subjectService: ctx.service,
       js: jetstream(nats),
-      isPublic: (type) => publicEvents.has(type),
       publicTypes: [...publicEvents],
       store,
       onError: onError('relay', 'relay'),

@@ -169,6 +169,6 @@ export class PutPresigner {
   }
 }
 
-// As the SDK formats a query: keys sorted, RFC 3986 escaping.
+// A query value as the SDK escapes it (RFC 3986); `presign` lists the keys in the SDK's sorted order.
 const escapeRfc3986 = (value: string) =>
   encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
